@@ -1,0 +1,27 @@
+# Warnings and hardening as INTERFACE targets, linked into every Bastion target.
+add_library(bastion_warnings INTERFACE)
+add_library(bastion::warnings ALIAS bastion_warnings)
+target_compile_options(bastion_warnings INTERFACE
+  -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast
+  -Wnon-virtual-dtor -Woverloaded-virtual -Wcast-align -Wnull-dereference
+  -Wimplicit-fallthrough -Wformat=2
+  $<$<BOOL:${BASTION_WERROR}>:-Werror>)
+
+add_library(bastion_hardening INTERFACE)
+add_library(bastion::hardening ALIAS bastion_hardening)
+if(BASTION_HARDEN)
+  target_compile_options(bastion_hardening INTERFACE
+    -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -D_GLIBCXX_ASSERTIONS
+    -fstack-protector-strong -fstack-clash-protection -fcf-protection)
+  target_link_options(bastion_hardening INTERFACE
+    -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack)
+endif()
+
+if(BASTION_SANITIZE)
+  add_compile_options(-fsanitize=${BASTION_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${BASTION_SANITIZE})
+endif()
+if(BASTION_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

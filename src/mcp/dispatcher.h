@@ -1,0 +1,81 @@
+#pragma once
+// The one place where MCP messages are handled, for every transport and both protocol eras.
+// Transports frame and authenticate; the dispatcher does everything else:
+//   era selection -> (authorize) -> (rate limit) -> validate -> execute -> (guard) -> respond.
+// Steps in parentheses are hooks filled by later layers; none can be skipped by any route.
+
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/principal.h"
+#include "core/error.h"
+#include "mcp/session.h"
+
+namespace bastion::mcp {
+
+class Server;
+
+// Where request-related messages go: the POST's SSE stream, the GET stream, or stdout.
+class Outbound {
+ public:
+  virtual ~Outbound() = default;
+  // Queues one JSON-RPC notification or request for the client. Thread-safe, never blocks on
+  // the network. Returns false once the client has gone (the caller should stop work).
+  virtual bool send(const boost::json::value& message) = 0;
+};
+
+enum class TransportKind { Stdio, Http };
+
+// HTTP request headers the modern era checks against the body (Mcp-Method, Mcp-Name,
+// MCP-Protocol-Version). Absent on stdio.
+struct HttpMetadata {
+  std::optional<std::string> protocol_version;
+  std::optional<std::string> method;
+  std::optional<std::string> name;
+};
+
+struct Inbound {
+  boost::json::value message;  // one parsed JSON-RPC message
+  TransportKind transport = TransportKind::Stdio;
+  auth::Principal principal;   // set by the authentication step
+  std::shared_ptr<Session> session;  // legacy session (stdio: its one session), else null
+  std::shared_ptr<Outbound> out;     // request-related messages; may be null (JSON response)
+  std::shared_ptr<std::atomic<bool>> cancelled;  // set by the transport when the client leaves
+  HttpMetadata http;
+};
+
+struct DispatchResult {
+  std::optional<boost::json::value> response;  // absent for notifications and client responses
+  int http_status = 200;  // 200 with a response, 202 accepted, 400/404 per era rules
+  std::shared_ptr<Session> created_session;  // set when `initialize` made one (HTTP header)
+};
+
+class Dispatcher {
+ public:
+  virtual ~Dispatcher() = default;
+
+  // `sessions` is used by HTTP `initialize`; stdio passes its own session in Inbound.
+  static std::unique_ptr<Dispatcher> create(std::shared_ptr<const Server> server,
+                                            std::shared_ptr<SessionStore> sessions);
+
+  // Handles one message. May block while a tool runs (call it off the I/O threads).
+  // Thread-safe. Never throws: every failure is a JSON-RPC error response.
+  virtual DispatchResult handle(Inbound in) = 0;
+
+  // True if handling `message` can block (tool calls, prompts, resource reads, completions);
+  // transports may run everything else inline on the I/O thread.
+  virtual bool mayBlock(const boost::json::value& message) const = 0;
+};
+
+// Parses one framed message. Returns the value, or a ready JSON-RPC error response:
+// -32700 for malformed JSON or invalid UTF-8, -32600 for a batch (arrays are rejected) or a
+// non-object. Bounded: `max_depth` nesting.
+[[nodiscard]] boost::system::result<boost::json::value, boost::json::value> parseMessage(
+    std::string_view bytes, std::size_t max_depth = 64);
+
+}  // namespace bastion::mcp
