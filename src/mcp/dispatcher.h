@@ -27,6 +27,9 @@ class Outbound {
   // Queues one JSON-RPC notification or request for the client. Thread-safe, never blocks on
   // the network. Returns false once the client has gone (the caller should stop work).
   virtual bool send(const boost::json::value& message) = 0;
+  // Legacy HTTP SSE: close the response stream now; later messages for it are kept in the
+  // session's event log for a GET with Last-Event-ID. No-op where streams cannot resume.
+  virtual void closeStream() {}
 };
 
 enum class TransportKind { Stdio, Http };

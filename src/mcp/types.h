@@ -90,6 +90,10 @@ class CallContext {
   virtual Result<boost::json::value> request(std::string_view method, boost::json::object params,
                                              std::chrono::milliseconds timeout =
                                                  std::chrono::seconds(60)) = 0;
+
+  // Legacy Streamable HTTP only: ends the current SSE response early (after its priming event)
+  // so the client reconnects with Last-Event-ID and receives the rest. No-op elsewhere.
+  virtual void closeStream() = 0;
 };
 
 using ToolHandler =
