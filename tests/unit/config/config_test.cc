@@ -1,0 +1,242 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
+namespace bastion::config {
+namespace {
+
+// The rendered diagnostics of a config that must fail.
+std::string errorsOf(std::string_view text, const Overrides& overrides = {}) {
+  auto r = parse(text, "t.toml", overrides);
+  EXPECT_FALSE(r) << "expected the config to be rejected";
+  return r ? std::string() : r.error().toString();
+}
+
+std::shared_ptr<const Config> load(std::string_view text, const Overrides& overrides = {}) {
+  auto r = parse(text, "t.toml", overrides);
+  EXPECT_TRUE(r) << (r ? "" : r.error().toString());
+  return r ? *r : nullptr;
+}
+
+// A full file fills every field of the typed struct.
+TEST(Config, ReadsEveryField) {
+  auto c = load(R"(
+[server]
+listen = "127.0.0.1:9000"
+public_url = "https://mcp.example.com/mcp"
+endpoint = "/api/mcp"
+allowed_hosts = ["mcp.example.com", "localhost:9000"]
+allowed_origins = ["https://claude.ai", "http://localhost:3000"]
+max_body = "1MiB"
+io_threads = 2
+workers = 8
+[server.sessions]
+max = 50
+idle_timeout = "5m"
+[server.timeouts]
+header = "5s"
+body = "20s"
+idle = "90s"
+shutdown = "3s"
+[auth]
+mode = "none"
+[log]
+level = "debug"
+file = "/tmp/bastion.log"
+[demo]
+tools = true
+)");
+  ASSERT_TRUE(c);
+  const ServerConfig& s = c->server;
+  ASSERT_TRUE(s.listen);
+  EXPECT_EQ(s.listen->host, "127.0.0.1");
+  EXPECT_EQ(s.listen->port, 9000);
+  EXPECT_EQ(s.public_url, "https://mcp.example.com/mcp");
+  EXPECT_EQ(s.endpoint, "/api/mcp");
+  EXPECT_EQ(s.allowed_hosts, (std::vector<std::string>{"mcp.example.com", "localhost:9000"}));
+  EXPECT_EQ(s.allowed_origins.size(), 2u);
+  EXPECT_EQ(s.max_body, 1u << 20);
+  EXPECT_EQ(s.io_threads, 2u);
+  EXPECT_EQ(s.workers, 8u);
+  EXPECT_EQ(s.max_sessions, 50u);
+  EXPECT_EQ(s.session_idle_timeout, std::chrono::minutes(5));
+  EXPECT_EQ(s.timeouts.header, std::chrono::seconds(5));
+  EXPECT_EQ(s.timeouts.body, std::chrono::seconds(20));
+  EXPECT_EQ(s.timeouts.idle, std::chrono::seconds(90));
+  EXPECT_EQ(s.timeouts.shutdown, std::chrono::seconds(3));
+  EXPECT_EQ(c->log.level, "debug");
+  EXPECT_EQ(c->log.file, "/tmp/bastion.log");
+  EXPECT_TRUE(c->demo.tools);
+  EXPECT_EQ(c->source, "t.toml");
+}
+
+// An empty file is valid: stdio only, no demo tools, defaults everywhere.
+TEST(Config, EmptyFileMeansStdioDefaults) {
+  auto c = load("");
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c->server.listen);
+  EXPECT_EQ(c->server.endpoint, "/mcp");
+  EXPECT_EQ(c->server.max_body, 4u << 20);
+  EXPECT_EQ(c->server.session_idle_timeout, std::chrono::minutes(30));
+  EXPECT_FALSE(c->demo.tools);
+}
+
+// The embedded default serves the demo tools on 127.0.0.1:8080/mcp.
+TEST(Config, EmbeddedDefaultIsLoopback8080WithDemoTools) {
+  auto r = loadEmbeddedDefault();
+  ASSERT_TRUE(r) << r.error().toString();
+  const Config& c = **r;
+  ASSERT_TRUE(c.server.listen);
+  EXPECT_EQ(c.server.listen->toString(), "127.0.0.1:8080");
+  EXPECT_EQ(c.server.endpoint, "/mcp");
+  EXPECT_TRUE(c.demo.tools);
+}
+
+// A misspelt key is reported at the key itself, with its full path.
+TEST(Config, UnknownKeyIsAnError) {
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"127.0.0.1:1\"\nlisen = \"x\"\n"),
+            "t.toml:3:1: server.lisen: unknown key\n");
+  EXPECT_EQ(errorsOf("[servr]\n"), "t.toml:1:2: servr: unknown key\n");
+  EXPECT_EQ(errorsOf("[server.tls]\ncert = \"a\"\nkey = \"b\"\npassword = \"c\"\n"),
+            "t.toml:4:1: server.tls.password: unknown key\n"
+            "t.toml:2:8: server.tls.cert: cannot read file \"a\"\n"
+            "t.toml:3:7: server.tls.key: cannot read file \"b\"\n");
+}
+
+// A value of the wrong type names what was expected and what was found, at the value.
+TEST(Config, WrongTypeIsAnError) {
+  EXPECT_EQ(errorsOf("[server]\nlisten = 8080\n"),
+            "t.toml:2:10: server.listen: expected a string, got an integer\n");
+  EXPECT_EQ(errorsOf("[demo]\ntools = \"yes\"\n"),
+            "t.toml:2:9: demo.tools: expected a boolean, got a string\n");
+  EXPECT_EQ(errorsOf("server = 1\n"), "t.toml:1:10: server: expected a table, got an integer\n");
+  EXPECT_EQ(errorsOf("[server]\nallowed_origins = [\"https://a.example\", 3]\n"),
+            "t.toml:2:41: server.allowed_origins[1]: expected a string, got an integer\n");
+}
+
+// Every problem is reported, not only the first.
+TEST(Config, ReportsAllErrors) {
+  EXPECT_EQ(errorsOf("[server]\nmax_body = \"4MB\"\nworkers = -1\n[log]\nlevel = \"loud\"\n"),
+            "t.toml:2:12: server.max_body: expected a size such as \"4MiB\" (a whole number "
+            "and B, KiB, MiB or GiB)\n"
+            "t.toml:3:11: server.workers: must be between 0 and 1024\n"
+            "t.toml:5:9: log.level: expected one of trace, debug, info, warn, error, critical, "
+            "off\n");
+}
+
+// TOML syntax errors carry toml++'s description and position.
+TEST(Config, SyntaxErrorHasPosition) {
+  std::string e = errorsOf("[server]\nlisten = \"127.0.0.1:8080\n");
+  EXPECT_TRUE(e.starts_with("t.toml:2:")) << e;
+  EXPECT_NE(e.find("string"), std::string::npos) << e;
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"a\"\nlisten = \"b\"\n").substr(0, 9), "t.toml:3:");
+}
+
+// Durations and sizes are checked where they appear.
+TEST(Config, DurationAndSizeValues) {
+  EXPECT_EQ(errorsOf("[server.sessions]\nidle_timeout = \"0s\"\n"),
+            "t.toml:2:16: server.sessions.idle_timeout: must be longer than 0s\n");
+  EXPECT_EQ(errorsOf("[server.timeouts]\nheader = \"10\"\n"),
+            "t.toml:2:10: server.timeouts.header: expected a duration such as \"30s\" (a whole "
+            "number and ms, s, m or h)\n");
+  EXPECT_EQ(errorsOf("[server]\nmax_body = \"0B\"\n"),
+            "t.toml:2:12: server.max_body: must be at least 1B\n");
+  EXPECT_EQ(errorsOf("[server]\nmax_body = 4096\n"),
+            "t.toml:2:12: server.max_body: expected a string, got an integer\n");
+}
+
+// Listen addresses are IP literals with a port; names and malformed values are refused.
+TEST(Config, ListenAddressShape) {
+  const std::string expected =
+      ": server.listen: expected \"IP:port\", e.g. \"127.0.0.1:8080\" or \"[::1]:8080\"\n";
+  for (const char* bad : {"localhost:8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
+                          "::1:8080", "[127.0.0.1]:80", "127.0.0.1:80x", "[::1]8080"}) {
+    EXPECT_EQ(errorsOf(std::string("[server]\nlisten = \"") + bad + "\"\n"),
+              "t.toml:2:10" + expected)
+        << bad;
+  }
+  auto v6 = load("[server]\nlisten = \"[::1]:8443\"\n");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->server.listen->toString(), "[::1]:8443");
+  EXPECT_TRUE(v6->server.listen->isLoopback());
+}
+
+// Unauthenticated access is confined to loopback: a public listener with auth "none" is
+// refused, whether it comes from the file or from --listen.
+TEST(Config, RejectsAuthNoneOnPublicAddress) {
+  const std::string rule =
+      "server.listen: auth.mode \"none\" is allowed only on a loopback address (127.0.0.0/8 or "
+      "::1) or stdio; this version has no other auth mode (OAuth arrives with the next "
+      "release)\n";
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"0.0.0.0:8080\"\n[auth]\nmode = \"none\"\n"),
+            "t.toml:2:10: " + rule);
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"[::]:8080\"\n"), "t.toml:2:10: " + rule);
+  EXPECT_EQ(errorsOf("", Overrides{.listen = "192.168.1.5:80", .stdio = false}), "--listen: " + rule);
+  EXPECT_TRUE(load("[server]\nlisten = \"127.8.9.10:8080\"\n"));
+}
+
+// --stdio drops the listener, so even a public listen address is acceptable with it.
+TEST(Config, StdioOverrideDropsListener) {
+  auto c = load("[server]\nlisten = \"0.0.0.0:8080\"\n", Overrides{.listen = std::nullopt, .stdio = true});
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c->server.listen);
+  auto l = load("", Overrides{.listen = "127.0.0.1:7000", .stdio = false});
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->server.listen->port, 7000);
+  EXPECT_EQ(errorsOf("", Overrides{.listen = "nope", .stdio = false}),
+            "--listen: server.listen: expected \"IP:port\", e.g. \"127.0.0.1:8080\" or "
+            "\"[::1]:8080\"\n");
+}
+
+// Only "none" exists; other modes are refused with a pointer to what is supported.
+TEST(Config, RejectsUnsupportedAuthMode) {
+  EXPECT_EQ(errorsOf("[auth]\nmode = \"jwt\"\n"),
+            "t.toml:2:8: auth.mode: unsupported mode \"jwt\"; this version supports only "
+            "\"none\" (OAuth arrives with the next release)\n");
+}
+
+// Origins are scheme://host[:port] only, endpoints are plain paths.
+TEST(Config, OriginAndEndpointShape) {
+  EXPECT_EQ(errorsOf("[server]\nallowed_origins = [\"https://a.example/path\"]\n"),
+            "t.toml:2:20: server.allowed_origins[0]: expected an origin such as "
+            "\"https://example.com\" (no path)\n");
+  EXPECT_EQ(errorsOf("[server]\nendpoint = \"mcp\"\n"),
+            "t.toml:2:12: server.endpoint: expected a path such as \"/mcp\" (letters, digits, / "
+            "- _ . ~)\n");
+  EXPECT_EQ(errorsOf("[server]\npublic_url = \"ftp://x\"\n"),
+            "t.toml:2:14: server.public_url: expected an absolute http or https URL without "
+            "query\n");
+}
+
+// `${env:NAME}` is not expanded yet: the string is kept literally.
+TEST(Config, EnvSyntaxIsLiteral) {
+  auto c = load("[log]\nfile = \"${env:HOME}/b.log\"\n");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->log.file, "${env:HOME}/b.log");
+}
+
+// TLS needs both files, and both must be readable at load time.
+TEST(Config, TlsFiles) {
+  EXPECT_EQ(errorsOf("[server.tls]\ncert = \"/nonexistent/c.pem\"\n"),
+            "t.toml:1:1: server.tls: needs both cert and key\n");
+  std::string path = ::testing::TempDir() + "/bastion-config-test.pem";
+  std::ofstream(path) << "x";
+  auto c = load("[server]\nlisten = \"127.0.0.1:8443\"\n[server.tls]\ncert = \"" + path +
+                "\"\nkey = \"" + path + "\"\n");
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(c->server.tls);
+  EXPECT_EQ(c->server.tls->cert_file, path);
+}
+
+// An unreadable file is reported by name, without a position.
+TEST(Config, UnreadableFile) {
+  auto r = loadFile("/nonexistent/bastion.toml");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().toString(), "/nonexistent/bastion.toml: cannot read the file\n");
+}
+
+}  // namespace
+}  // namespace bastion::config
