@@ -278,10 +278,12 @@ mcp::ToolSpec countTextTool() {
       .openWorld(false)
       .handler([](const bj::object& args, CallContext&) -> Result<ToolResult> {
         TextCounts counts = countText(stringArg(args, "text"));
-        return structured({{"characters", counts.characters},
-                           {"words", counts.words},
-                           {"lines", counts.lines},
-                           {"bytes", counts.bytes}});
+        // Counts are bounded by kMaxDemoText, far inside int64.
+        auto n = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+        return structured({{"characters", n(counts.characters)},
+                           {"words", n(counts.words)},
+                           {"lines", n(counts.lines)},
+                           {"bytes", n(counts.bytes)}});
       })
       .build();
 }
