@@ -1,0 +1,54 @@
+// bastion: a hardened MCP server. `bastion --help` lists the subcommands; each has --help.
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kVersion = BASTION_VERSION;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A client that closes its end of a pipe or socket must become a failed write, not a signal
+  // that kills the server mid-response.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"Bastion: a hardened Model Context Protocol server", "bastion"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("bastion ") + kVersion);
+
+  bastion::cli::ServeOptions serve;
+  bastion::cli::CheckOptions check;
+  bastion::cli::ValidateOptions validate;
+  CLI::App* serve_cmd = bastion::cli::addServeCommand(app, serve);
+  CLI::App* check_cmd = bastion::cli::addCheckCommand(app, check);
+  CLI::App* validate_cmd = bastion::cli::addValidateCommand(app, validate);
+  CLI::App* version_cmd = app.add_subcommand("version", "Print the version and exit");
+
+  // CLI11 reports usage problems by exception; this is the one place they are caught.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? bastion::cli::kExitOk : bastion::cli::kExitUnusable;
+  }
+
+  if (serve_cmd->parsed()) {
+    return bastion::cli::runServe(serve);
+  }
+  if (check_cmd->parsed()) {
+    return bastion::cli::runCheck(check);
+  }
+  if (validate_cmd->parsed()) {
+    return bastion::cli::runValidate(validate);
+  }
+  if (version_cmd->parsed()) {
+    std::cout << "bastion " << kVersion << "\n";
+  }
+  return bastion::cli::kExitOk;
+}
