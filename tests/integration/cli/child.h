@@ -1,0 +1,54 @@
+#pragma once
+// A child process with pipes on stdin and stdout and stderr captured to a file: for tests that
+// run the real `bastion` binary. Every wait is bounded; a hung child fails the test and is
+// killed by the destructor.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bastion::testing {
+
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& argv);
+  ~Child();
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  void write(std::string_view bytes);
+  void closeStdin();
+  // The next stdout line without its newline; nullopt at EOF or when the bound passes.
+  std::optional<std::string> readLine(std::chrono::milliseconds bound);
+  // Everything left on stdout until EOF (bounded).
+  std::string readAll(std::chrono::milliseconds bound);
+  // The exit status (or 128 + signal); nullopt when the bound passes.
+  std::optional<int> wait(std::chrono::milliseconds bound);
+  std::string stderrText() const;
+  void signal(int sig);
+
+ private:
+  bool fill(std::chrono::steady_clock::time_point deadline);
+
+  pid_t pid_ = -1;
+  int pidfd_ = -1;
+  int stdin_ = -1;
+  int stdout_ = -1;
+  std::string stderr_path_;
+  std::string buffer_;
+  bool eof_ = false;
+  std::optional<int> status_;
+};
+
+// Runs to completion with `input` on stdin; returns {exit code, stdout, stderr}.
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+RunResult run(const std::vector<std::string>& argv, std::string_view input = {});
+
+}  // namespace bastion::testing
