@@ -7,6 +7,8 @@
 #include <boost/json/value.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,13 +60,23 @@ struct DispatchResult {
   std::shared_ptr<Session> created_session;  // set when `initialize` made one (HTTP header)
 };
 
+// Tunables; the defaults suit production. Clocks are injectable for tests.
+struct DispatcherOptions {
+  std::size_t page_size = 100;                       // tools/resources/prompts list pages
+  std::chrono::milliseconds list_ttl{5 * 60 * 1000};  // modern ttlMs on list results
+  std::chrono::seconds request_state_ttl{10 * 60};    // MRTR requestState lifetime
+  std::function<std::chrono::system_clock::time_point()> wall_clock;    // null: system clock
+  std::function<std::chrono::steady_clock::time_point()> steady_clock;  // null: steady clock
+};
+
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;
 
   // `sessions` is used by HTTP `initialize`; stdio passes its own session in Inbound.
   static std::unique_ptr<Dispatcher> create(std::shared_ptr<const Server> server,
-                                            std::shared_ptr<SessionStore> sessions);
+                                            std::shared_ptr<SessionStore> sessions,
+                                            DispatcherOptions options = {});
 
   // Handles one message. May block while a tool runs (call it off the I/O threads).
   // Thread-safe. Never throws: every failure is a JSON-RPC error response.

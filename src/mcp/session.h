@@ -36,6 +36,8 @@ class Session {
   std::string protocolVersion() const;
   boost::json::object clientCapabilities() const;
   void setNegotiated(std::string version, boost::json::object capabilities);
+  // True once `initialize` succeeded (lock-free; checked on every legacy request).
+  bool negotiated() const { return negotiated_.load(); }
   bool initialized() const { return initialized_.load(); }
   void markInitialized() { initialized_.store(true); }
 
@@ -71,6 +73,7 @@ class Session {
   const std::string id_;
   const auth::Principal owner_;
   std::atomic<bool> initialized_{false};
+  std::atomic<bool> negotiated_{false};
 
   mutable std::mutex mu_;  // guards everything below
   std::string protocol_version_;

@@ -35,6 +35,8 @@ enum class HandlerError {
   ClientRequestFailed,   // a sampling/elicitation request got an error or timed out
   InvalidParams,         // prompts/resources: arguments rejected (JSON-RPC -32602)
   NotFound,              // resources: no such resource (era-specific error code)
+  MissingClientCapability,  // request() needs a capability the client did not declare:
+                            // modern era -32021, legacy era a tool execution error
 };
 
 // Hints about a tool's behaviour, advertised to clients. The server never trusts them itself.
@@ -87,9 +89,20 @@ class CallContext {
   // passes, or the request is cancelled. Modern era (MRTR): returns the client's matching
   // input response when the retried request carries one; otherwise records the input request
   // and returns HandlerError::InputRequired, which the handler must return unchanged.
+  // The client must have declared the matching capability (sampling, elicitation, roots), else
+  // HandlerError::MissingClientCapability. request() names its MRTR input keys "input-1",
+  // "input-2", ... in call order; a handler whose calls vary between rounds uses requestAs().
   virtual Result<boost::json::value> request(std::string_view method, boost::json::object params,
                                              std::chrono::milliseconds timeout =
                                                  std::chrono::seconds(60)) = 0;
+
+  // As request(), with the MRTR key (modern era: the inputRequests/inputResponses key) chosen
+  // by the handler. Answers from earlier rounds are carried in the integrity-protected
+  // requestState, so a handler simply asks again for everything it needs on each round.
+  virtual Result<boost::json::value> requestAs(std::string_view key, std::string_view method,
+                                               boost::json::object params,
+                                               std::chrono::milliseconds timeout =
+                                                   std::chrono::seconds(60));
 
   // Legacy Streamable HTTP only: ends the current SSE response early (after its priming event)
   // so the client reconnects with Last-Event-ID and receives the rest. No-op elsewhere.

@@ -1,0 +1,96 @@
+// resources/list, resources/templates/list and resources/read for both eras.
+
+#include "mcp/jsonrpc.h"
+#include "mcp/methods.h"
+
+namespace bastion::mcp {
+namespace {
+
+RpcError notFound(Era era) {
+  // 2025-11-25 and earlier: -32002; 2026-07-28 replaced it with -32602.
+  return RpcError{era == Era::Legacy ? rpc::kResourceNotFoundLegacy : rpc::kInvalidParams,
+                  "Resource not found", std::nullopt, 200};
+}
+
+template <class T>
+MethodResult listPage(const MethodCall& call, std::string_view kind, std::string_view field,
+                      const std::vector<T>& items) {
+  auto page = paginate(kind, items.size(), call.params, call.options.page_size);
+  if (!page) {
+    return page.error();
+  }
+  boost::json::array list;
+  list.reserve(page->end - page->begin);
+  for (std::size_t i = page->begin; i < page->end; ++i) {
+    list.push_back(items[i].definition);
+  }
+  boost::json::object out;
+  out.emplace(field, std::move(list));
+  if (page->next_cursor) {
+    out.emplace("nextCursor", *page->next_cursor);
+  }
+  return out;
+}
+
+MethodResult contentsResult(Result<std::vector<ResourceContents>> r, Era era) {
+  if (!r) {
+    if (auto outcome = handlerOutcome(r.error())) {
+      return *outcome;
+    }
+    switch (static_cast<HandlerError>(r.error().code)) {
+      case HandlerError::NotFound:
+        return notFound(era);
+      case HandlerError::InvalidParams:
+        return invalidParams("Invalid params: " + r.error().message);
+      default:
+        return RpcError{rpc::kInternalError, "Internal error: resource read failed", std::nullopt, 200};
+    }
+  }
+  boost::json::array contents;
+  contents.reserve(r->size());
+  for (auto& c : *r) {
+    boost::json::object item;
+    item.emplace("uri", std::move(c.uri));
+    if (!c.mime_type.empty()) {
+      item.emplace("mimeType", std::move(c.mime_type));
+    }
+    if (c.text) {
+      item.emplace("text", std::move(*c.text));
+    } else if (c.blob) {
+      item.emplace("blob", std::move(*c.blob));
+    } else {
+      item.emplace("text", "");
+    }
+    contents.push_back(std::move(item));
+  }
+  return boost::json::object{{"contents", std::move(contents)}};
+}
+
+}  // namespace
+
+MethodResult resourcesList(const MethodCall& call) {
+  return listPage(call, "resources", "resources", call.registry.resources());
+}
+
+MethodResult resourceTemplatesList(const MethodCall& call) {
+  return listPage(call, "templates", "resourceTemplates", call.registry.templates());
+}
+
+MethodResult resourcesRead(const MethodCall& call) {
+  const auto* uri_value = call.params.if_contains("uri");
+  if (uri_value == nullptr || !uri_value->is_string()) {
+    return invalidParams("Invalid params: resources/read needs a string uri");
+  }
+  const std::string uri(uri_value->get_string());
+  if (const CompiledResource* res = call.registry.findResource(uri)) {
+    return contentsResult(res->spec.handler(uri, call.ctx), call.era);
+  }
+  for (const auto& t : call.registry.templates()) {
+    if (auto vars = t.uri_template.match(uri)) {
+      return contentsResult(t.spec.handler(uri, *vars, call.ctx), call.era);
+    }
+  }
+  return notFound(call.era);
+}
+
+}  // namespace bastion::mcp

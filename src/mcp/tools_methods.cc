@@ -1,0 +1,169 @@
+// tools/list and tools/call: the tool-call pipeline (authorize, rate limit, validate, execute,
+// check our own output, guard, audit) for both eras.
+
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+
+#include "mcp/jsonrpc.h"
+#include "mcp/methods.h"
+#include "mcp/pipeline.h"
+
+namespace bastion::mcp {
+namespace {
+
+constexpr std::size_t kMaxReportedErrors = 5;
+
+std::string describeErrors(std::string_view prefix, const json::ValidationResult& vr) {
+  std::string text(prefix);
+  std::size_t n = 0;
+  for (const auto& e : vr.errors) {
+    if (n++ == kMaxReportedErrors) {
+      text += "; ...";
+      break;
+    }
+    // Pointer and rule only: the validator's messages never repeat the rejected value.
+    text += n == 1 ? " " : "; ";
+    text += "at '" + (e.instance_pointer.empty() ? std::string("/") : e.instance_pointer) + "': ";
+    text += e.message;
+    if (!e.keyword.empty()) {
+      text += " (" + e.keyword + ")";
+    }
+  }
+  if (vr.limit_exceeded) {
+    text += "; validation stopped at a size or complexity limit";
+  }
+  return text;
+}
+
+boost::json::object toWire(ToolResult&& r) {
+  boost::json::object out;
+  out.reserve(3);
+  if (r.content.empty() && r.structured) {
+    // Clients that ignore structuredContent still see the data.
+    r.content.push_back(textContent(boost::json::serialize(*r.structured)));
+  }
+  out.emplace("content", std::move(r.content));
+  if (r.structured) {
+    out.emplace("structuredContent", std::move(*r.structured));
+  }
+  if (r.is_error) {
+    out.emplace("isError", true);
+  }
+  return out;
+}
+
+const boost::json::value& emptyArguments() {
+  static const boost::json::value empty = boost::json::object{};
+  return empty;
+}
+
+// Runs the handler and checks what it returned. Returns the result or a protocol outcome.
+boost::system::result<ToolResult, RpcError> execute(const CompiledTool& tool,
+                                                    const boost::json::object& args,
+                                                    const MethodCall& call) {
+  Result<ToolResult> r = tool.spec.handler(args, call.ctx);
+  if (!r) {
+    auto outcome = handlerOutcome(r.error());
+    // Legacy era: a missing client capability is the tool's failure, reported as such.
+    if (outcome && !(outcome->code == kOutcomeMissingCapability && call.era == Era::Legacy)) {
+      return *outcome;
+    }
+    return ToolResult::error(r.error().message);
+  }
+  ToolResult result = std::move(*r);
+  if (tool.output != nullptr && !result.is_error) {
+    if (!result.structured) {
+      pipeline::audit(call.ctx.principal(), tool.spec.name, pipeline::CallOutcome::Failed, {});
+      return ToolResult::error("output failed outputSchema: structuredContent is missing");
+    }
+    const auto vr = tool.output->validate(*result.structured);
+    if (!vr.valid) {
+      // Our own tool broke its contract: the client gets a generic error, the audit the details.
+      pipeline::audit(call.ctx.principal(), tool.spec.name, pipeline::CallOutcome::Failed, {});
+      return ToolResult::error("output failed outputSchema");
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
+MethodResult toolsList(const MethodCall& call) {
+  const auto& tools = call.registry.tools();
+  const Principal& who = call.ctx.principal();
+  // Pagination runs over the tools this principal may see, so pages never leak the others.
+  std::vector<const CompiledTool*> visible;
+  visible.reserve(tools.size());
+  for (const auto& t : tools) {
+    if (pipeline::authorized(who, t.spec)) {
+      visible.push_back(&t);
+    }
+  }
+  auto page = paginate("tools", visible.size(), call.params, call.options.page_size);
+  if (!page) {
+    return page.error();
+  }
+  boost::json::array list;
+  list.reserve(page->end - page->begin);
+  for (std::size_t i = page->begin; i < page->end; ++i) {
+    list.push_back(visible[i]->definition);
+  }
+  boost::json::object out;
+  out.emplace("tools", std::move(list));
+  if (page->next_cursor) {
+    out.emplace("nextCursor", *page->next_cursor);
+  }
+  return out;
+}
+
+MethodResult toolsCall(const MethodCall& call) {
+  const auto start = std::chrono::steady_clock::now();
+  const Principal& who = call.ctx.principal();
+  const auto* name = call.params.if_contains("name");
+  if (name == nullptr || !name->is_string()) {
+    return invalidParams("Invalid params: tools/call needs a string name");
+  }
+  const CompiledTool* tool = call.registry.findTool(name->get_string());
+  // Unknown and unauthorized look the same to the caller: no oracle for hidden tools.
+  if (tool == nullptr || !pipeline::authorized(who, tool->spec)) {
+    pipeline::audit(who, name->get_string(), pipeline::CallOutcome::Refused,
+                    std::chrono::steady_clock::now() - start);
+    return invalidParams("Invalid params: unknown tool");
+  }
+  auto finish = [&](pipeline::CallOutcome outcome, ToolResult&& r) -> MethodResult {
+    pipeline::audit(who, tool->spec.name, outcome, std::chrono::steady_clock::now() - start);
+    return toWire(std::move(r));
+  };
+  if (!pipeline::admitted(who, tool->spec)) {
+    return finish(pipeline::CallOutcome::Refused, ToolResult::error("rate limit exceeded; retry later"));
+  }
+  const boost::json::value* args = call.params.if_contains("arguments");
+  if (args == nullptr || args->is_null()) {
+    args = &emptyArguments();
+  }
+  if (!args->is_object()) {
+    return invalidParams("Invalid params: arguments must be an object");
+  }
+  // Validation happens before the tool runs; a failure is a tool execution error so the model
+  // can correct itself (MCP tools spec), naming where and which rule, never the value.
+  const auto vr = tool->input->validate(*args);
+  if (!vr.valid) {
+    return finish(pipeline::CallOutcome::InvalidArguments,
+                  ToolResult::error(describeErrors("Invalid arguments:", vr)));
+  }
+  auto executed = execute(*tool, args->get_object(), call);
+  if (!executed) {
+    const auto outcome = executed.error().code == kOutcomeInputRequired
+                             ? pipeline::CallOutcome::InputRequired
+                             : pipeline::CallOutcome::Cancelled;
+    pipeline::audit(who, tool->spec.name, outcome, std::chrono::steady_clock::now() - start);
+    return executed.error();
+  }
+  ToolResult result = std::move(*executed);
+  pipeline::guard(tool->spec, result);
+  const auto outcome = result.is_error ? pipeline::CallOutcome::ToolError : pipeline::CallOutcome::Ok;
+  return finish(outcome, std::move(result));
+}
+
+}  // namespace bastion::mcp
