@@ -120,7 +120,8 @@ bastion::mcp::ToolSpec reconnectionTool() {
       .build();
 }
 
-// SEP-1613: `$schema`, `$defs` and `additionalProperties: false` must survive
+// SEP-1613 and SEP-2106: `$schema`, `$defs` (with an `$anchor`), `additionalProperties`,
+// composition (`allOf`/`anyOf`) and conditional (`if`/`then`/`else`) keywords must all survive
 // into tools/list.
 bastion::mcp::ToolSpec jsonSchemaTool() {
   return ToolBuilder("json_schema_2020_12_tool")
@@ -130,16 +131,48 @@ bastion::mcp::ToolSpec jsonSchemaTool() {
         "type": "object",
         "$defs": {
           "address": {
+            "$anchor": "addressDef",
             "type": "object",
             "properties": {"street": {"type": "string"}, "city": {"type": "string"}}
           }
         },
-        "properties": {"name": {"type": "string"}, "address": {"$ref": "#/$defs/address"}},
+        "properties": {
+          "name": {"type": "string"},
+          "address": {"$ref": "#/$defs/address"},
+          "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+          "phone": {"type": "string"},
+          "email": {"type": "string"}
+        },
+        "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+        "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+        "then": {"required": ["phone"]},
+        "else": {"required": ["email"]},
         "additionalProperties": false
       })j"))
       .readOnly()
       .handler([](const bj::object& args, CallContext&) -> Result<ToolResult> {
         return ToolResult::text("JSON Schema 2020-12 tool called with: " + bj::serialize(args));
+      })
+      .build();
+}
+
+// 2026-07-28 (SEP-2243): a string parameter mirrored into the Mcp-Param-Region header, which
+// the server must check against the body.
+bastion::mcp::ToolSpec headerParamTool() {
+  return ToolBuilder("test_custom_header_param")
+      .description("Echoes a region that clients also send as the Mcp-Param-Region header")
+      .input(literal(R"j({
+        "type": "object",
+        "properties": {
+          "region": {"type": "string", "x-mcp-header": "Region",
+                     "description": "Mirrored into Mcp-Param-Region"},
+          "query": {"type": "string"}
+        },
+        "required": ["region"]
+      })j"))
+      .readOnly()
+      .handler([](const bj::object& args, CallContext&) -> Result<ToolResult> {
+        return ToolResult::text("region=" + bj::serialize(args.at("region")));
       })
       .build();
 }
@@ -180,6 +213,7 @@ Result<void> addContentTools(bastion::mcp::Server& server) {
   specs.push_back(errorTool());
   specs.push_back(reconnectionTool());
   specs.push_back(jsonSchemaTool());
+  specs.push_back(headerParamTool());
   for (auto& spec : specs) {
     if (auto added = server.addTool(std::move(spec)); !added) {
       return added;

@@ -42,7 +42,7 @@ bastion::Result<std::string> acceptedField(const boost::json::value& result,
 // Content tools: test_simple_text, test_image_content, test_audio_content,
 // test_embedded_resource, test_multiple_content_types, test_error_handling,
 // test_tool_with_logging, test_tool_with_progress, test_reconnection,
-// json_schema_2020_12_tool, test_logging_tool.
+// json_schema_2020_12_tool, test_logging_tool, test_custom_header_param.
 [[nodiscard]] bastion::Result<void> addContentTools(bastion::mcp::Server& server);
 
 // Tools that ask the client (sampling, elicitation, roots): test_sampling,

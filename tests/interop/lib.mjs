@@ -1,0 +1,128 @@
+// Shared helpers for the interop tests: load the official TypeScript clients from the
+// project-local install (tools/node, see scripts/node-tools.sh), start `bastion serve` on a free
+// loopback port, and the assertions every client/transport pair runs against the demo tools.
+//
+// Environment: BASTION_BIN, the `bastion` program under test (set by tests/interop/run-all.sh).
+
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const toolsDir = path.join(here, '..', '..', 'tools', 'node');
+const toolsRequire = createRequire(path.join(toolsDir, 'package.json'));
+
+// Where the npm packages of tools/node are installed.
+export const nodeModulesDir = path.join(toolsDir, 'node_modules');
+
+// A module of the npm packages installed in tools/node (CommonJS builds; both SDKs ship them).
+export function load(specifier) {
+  return toolsRequire(specifier);
+}
+
+export function bastionBin() {
+  const bin = process.env.BASTION_BIN;
+  if (!bin) {
+    throw new Error('BASTION_BIN is not set (run through tests/interop/run-all.sh)');
+  }
+  return bin;
+}
+
+// A loopback port that was free a moment ago (the server binds it next).
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function canConnect(port) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host: '127.0.0.1' });
+    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+// Starts `bastion serve --listen 127.0.0.1:PORT` and waits (at most 10 s) until it accepts
+// connections. Returns { url, stop() }; stop() sends SIGTERM and waits for the exit.
+export async function startHttpServer(extraArgs = []) {
+  const port = await freePort();
+  const child = spawn(bastionBin(), ['serve', '--listen', `127.0.0.1:${port}`, ...extraArgs], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 10_000;
+  while (!(await canConnect(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`bastion serve did not start on port ${port}:\n${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: new URL(`http://127.0.0.1:${port}/mcp`),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+      }
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const result = await exited;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+}
+
+export function sha256Hex(text) {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export const DEMO_TOOLS = ['validate_json', 'hash_text', 'base64', 'uuid', 'now', 'count_text'];
+
+// The checks every client/transport pair runs: list, a real call, and a rejected call.
+export async function checkDemoTools(client) {
+  const listed = await client.listTools();
+  const names = listed.tools.map((t) => t.name);
+  for (const name of DEMO_TOOLS) {
+    assert.ok(names.includes(name), `tools/list lacks ${name}: ${names.join(', ')}`);
+  }
+  const hashTool = listed.tools.find((t) => t.name === 'hash_text');
+  assert.equal(hashTool.inputSchema.additionalProperties, false,
+    'hash_text advertises a closed input schema');
+
+  const text = 'Bastion interop: déjà vu ✓';
+  const result = await client.callTool({ name: 'hash_text', arguments: { text } });
+  assert.notEqual(result.isError, true, `hash_text failed: ${JSON.stringify(result.content)}`);
+  assert.deepEqual(result.structuredContent, { algorithm: 'sha256', hex: sha256Hex(text) });
+  const textBlock = result.content.find((c) => c.type === 'text');
+  assert.deepEqual(JSON.parse(textBlock.text), result.structuredContent);
+}
+
+// A call with arguments that break the schema: a tool execution error (isError) naming the
+// JSON Pointer of the offending value, never echoing the value itself.
+export async function checkRejectedArguments(client) {
+  const wrongType = await client.callTool({ name: 'hash_text', arguments: { text: 424242 } });
+  assert.equal(wrongType.isError, true, 'a number for "text" must be rejected');
+  const message = wrongType.content.map((c) => c.text ?? '').join('\n');
+  assert.match(message, /\/text\b/, `the error names the JSON Pointer /text: ${message}`);
+  assert.doesNotMatch(message, /424242/, 'the rejected value is not echoed');
+
+  const unknownKey = await client.callTool({
+    name: 'hash_text', arguments: { text: 'a', smuggled: 'do-not-echo-me' },
+  });
+  assert.equal(unknownKey.isError, true, 'an unknown argument must be rejected');
+  const unknownMessage = unknownKey.content.map((c) => c.text ?? '').join('\n');
+  assert.match(unknownMessage, /smuggled/, `the error names the unknown key: ${unknownMessage}`);
+  assert.doesNotMatch(unknownMessage, /do-not-echo-me/, 'the rejected value is not echoed');
+}

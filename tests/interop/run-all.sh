@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Conformance and interop tests against the real binaries (run by `make test` after ctest):
+#   1. @modelcontextprotocol/conformance 0.1.16 against bastion-conformance-server: the active
+#      and the pending server suites must each end with "0 failed".
+#   2. The official TypeScript clients (tests/interop/*.test.mjs: @modelcontextprotocol/sdk
+#      1.32.2 and @modelcontextprotocol/client 2.4.0) against `bastion serve`, over stdio and
+#      Streamable HTTP.
+#   3. @modelcontextprotocol/conformance 0.2.0-alpha.12, the 2026-07-28 requirement set: only
+#      reported (BUILD/conformance-next.txt), never a failure of this script.
+# Everything runs with Node 22 from tools/node (make node). Each step has a time limit; servers
+# started here are stopped on exit. The last line is "N passed, M failed" (conformance checks
+# plus interop tests); the exit status is non-zero on any failure.
+#
+# usage: tests/interop/run-all.sh BUILD_DIR
+set -uo pipefail
+
+if [[ $# -ne 1 || ! -d "$1" ]]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="$(cd "$1" && pwd)"
+modules="$root/tools/node/node_modules"
+node="$modules/.bin/node"
+conformance="$modules/@modelcontextprotocol/conformance/dist/index.js"
+conformance_next="$modules/conformance-next/dist/index.js"
+fixture="$build/examples/conformance_server/bastion-conformance-server"
+bastion="$build/src/cli/bastion"
+out="$build/interop"
+
+for f in "$node" "$conformance" "$conformance_next"; do
+  [[ -e "$f" ]] || { echo "interop: $f missing (run: make node)" >&2; exit 2; }
+done
+for f in "$fixture" "$bastion"; do
+  [[ -x "$f" ]] || { echo "interop: $f missing (build the project first)" >&2; exit 2; }
+done
+rm -rf "$out" && mkdir -p "$out"
+
+passed=0
+failed=0
+server_pid=""
+
+stop_server() {
+  [[ -n "$server_pid" ]] || return 0
+  if kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null
+    for _ in $(seq 50); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$server_pid" 2>/dev/null
+  fi
+  wait "$server_pid" 2>/dev/null
+  server_pid=""
+}
+trap stop_server EXIT
+trap 'stop_server; exit 130' INT TERM
+
+# Starts the fixture on a kernel-chosen loopback port; sets server_pid and url.
+start_fixture() {
+  local name="$1"
+  "$fixture" --listen 127.0.0.1:0 >"$out/fixture-$name.out" 2>"$out/fixture-$name.err" &
+  server_pid=$!
+  url=""
+  for _ in $(seq 100); do
+    url="$(sed -n 's/^listening on \(http:[^ ]*\)$/\1/p' "$out/fixture-$name.out")"
+    [[ -n "$url" ]] && return 0
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "interop: bastion-conformance-server did not start:" >&2
+  cat "$out/fixture-$name.err" >&2
+  return 1
+}
+
+# Runs one 0.1.16 server suite; its checks count towards the total. Gate: "Total: N passed,
+# 0 failed" and exit status 0.
+run_suite() {
+  local suite="$1" log="$out/conformance-$1.log" status totals
+  echo "== conformance 0.1.16, $suite server suite"
+  if ! start_fixture "$suite"; then
+    failed=$((failed + 1))
+    return
+  fi
+  timeout 600 "$node" "$conformance" server --url "$url" --suite "$suite" \
+    -o "$out/conformance-$suite" >"$log" 2>&1
+  status=$?
+  stop_server
+  sed -n '/=== SUMMARY ===/,$p' "$log"
+  totals="$(sed -n 's/^Total: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log")"
+  if [[ -z "$totals" ]]; then
+    echo "interop: the $suite suite ended without a total (status $status); see $log"
+    tail -20 "$log"
+    failed=$((failed + 1))
+    return
+  fi
+  read -r p f <<<"$totals"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [[ $status -ne 0 && $f -eq 0 ]]; then
+    echo "interop: the $suite suite exited with status $status; see $log"
+    failed=$((failed + 1))
+  fi
+}
+
+# The TypeScript client tests (node:test); each test counts.
+run_clients() {
+  local tap="$out/clients.tap" status p f
+  echo "== official TypeScript clients against bastion serve"
+  BASTION_BIN="$bastion" timeout 300 "$node" --test --test-concurrency=1 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" \
+    "$root"/tests/interop/*.test.mjs
+  status=$?
+  p="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap")"
+  f="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap")"
+  if [[ -z "$p" || -z "$f" ]]; then
+    echo "interop: the client tests ended without a count (status $status)"
+    failed=$((failed + 1))
+    return
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [[ $status -ne 0 && $f -eq 0 ]]; then
+    failed=$((failed + 1))
+  fi
+}
+
+# 0.2.0-alpha.12 against the 2026-07-28 requirements: a report, not a gate.
+report_next() {
+  local log="$out/conformance-next.log" table="$build/conformance-next.txt"
+  echo "== conformance 0.2.0-alpha.12, 2026-07-28 requirements (report only)"
+  if ! start_fixture next; then
+    echo "fixture did not start; no 2026-07-28 report" >"$table"
+    return
+  fi
+  timeout 900 "$node" "$conformance_next" server --url "$url" --requirements 2026-07-28 \
+    -o "$out/conformance-next" >"$log" 2>&1
+  stop_server
+  "$node" "$root/tests/interop/next-report.mjs" "$out/conformance-next" "$log" >"$table" ||
+    echo "could not summarise $log" >>"$table"
+  cat "$table"
+}
+
+run_suite active
+run_suite pending
+run_clients
+report_next
+
+echo "interop: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
