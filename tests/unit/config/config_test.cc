@@ -238,5 +238,17 @@ TEST(Config, UnreadableFile) {
   EXPECT_EQ(r.error().toString(), "/nonexistent/bastion.toml: cannot read the file\n");
 }
 
+// The documented example holds every key with its default and must stay loadable.
+TEST(Config, ExampleFileLoads) {
+  auto r = loadFile(std::string(BASTION_SOURCE_DIR) + "/examples/bastion.toml");
+  ASSERT_TRUE(r) << r.error().toString();
+  const Config& c = **r;
+  EXPECT_EQ(c.server.listen->toString(), "127.0.0.1:8080");
+  EXPECT_EQ(c.server.max_body, ServerConfig{}.max_body);
+  EXPECT_EQ(c.server.session_idle_timeout, ServerConfig{}.session_idle_timeout);
+  EXPECT_EQ(c.server.timeouts.shutdown, Timeouts{}.shutdown);
+  EXPECT_TRUE(c.demo.tools);
+}
+
 }  // namespace
 }  // namespace bastion::config
