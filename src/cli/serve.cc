@@ -18,9 +18,8 @@
 #include "transport/http_server.h"
 #include "transport/stdio.h"
 
-#include <unistd.h>
-
-#include <cstdio>
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
 namespace bastion::cli {

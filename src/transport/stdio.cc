@@ -164,6 +164,9 @@ class StdioServerImpl final : public StdioServer {
 
   StdioExit run() override {
     bool read_ok = readLoop();
+    if (out_->failed()) {
+      client_gone_->store(true);  // nobody reads the answers: running tools may stop now
+    }
     auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
     if (pool_.waitIdle(deadline)) {
       return read_ok ? StdioExit::Drained : StdioExit::ReadError;

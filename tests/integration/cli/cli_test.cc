@@ -1,7 +1,15 @@
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
+#include <regex>
 #include <string>
+#include <thread>
 
 #include "integration/cli/child.h"
 
@@ -152,6 +160,71 @@ TEST(CliServe, RefusesBadConfig) {
   EXPECT_NE(r.err.find(":2:9: demo.tools: expected a boolean, got an integer"), std::string::npos)
       << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+// An unauthenticated listener on a public address is refused before binding anything.
+TEST(CliServe, RejectsAuthNoneOnPublicListen) {
+  auto r = run({kExe, "serve", "--listen", "0.0.0.0:8080"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--listen: server.listen: auth.mode \"none\" is allowed only on a "
+                       "loopback address"),
+            std::string::npos)
+      << r.err;
+}
+
+// One HTTP request over a fresh loopback connection; returns the raw response (bounded).
+std::string httpExchange(int port, const std::string& request) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
+      response.append(buf, static_cast<std::size_t>(n));
+      if (response.find("\"serverInfo\"") != std::string::npos) {
+        break;
+      }
+    }
+  }
+  close(fd);
+  return response;
+}
+
+// `serve --listen` starts Streamable HTTP, answers initialize, and exits 0 on SIGTERM.
+// Real network: the wait for the log line is bounded.
+TEST(CliServe, HttpServesAndStopsOnSigterm) {
+  Child child({kExe, "serve", "--listen", "127.0.0.1:0"});
+  std::smatch m;
+  const std::regex line(R"(serving MCP on http://127\.0\.0\.1:(\d+)/mcp)");
+  std::string err;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!std::regex_search(err, m, line) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    err = child.stderrText();
+  }
+  ASSERT_TRUE(std::regex_search(err, m, line)) << err;
+  int port = std::stoi(m[1].str());
+  std::string body =
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":)"
+      R"("2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+  std::string response = httpExchange(
+      port, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                "\r\nContent-Type: application/json\r\nAccept: application/json, "
+                "text/event-stream\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 200")) << response;
+  EXPECT_NE(response.find("\"name\":\"bastion\""), std::string::npos) << response;
+  child.signal(SIGTERM);
+  EXPECT_EQ(child.wait(std::chrono::seconds(20)), 0) << child.stderrText();
+  EXPECT_EQ(child.readAll(std::chrono::seconds(5)), "") << "nothing but logs, and only on stderr";
 }
 
 }  // namespace
