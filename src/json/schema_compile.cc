@@ -256,6 +256,14 @@ Result<void> Compiler::compile(Node& node, const boost::json::value& v, const st
     return {};
   }
   const auto& obj = v.get_object();
+  if (const auto* id = obj.if_contains("$id")) {
+    std::string abs;
+    std::string fragment;
+    if (!id->is_string() || !resolveUri(base, id->get_string(), abs, fragment) ||
+        !fragment.empty()) {
+      return invalid(node.location, "$id must be a URI reference without a fragment");
+    }
+  }
   const auto [resource, resource_index] = find(base);
   if (resource != nullptr) {
     auto r = nodeFor(*resource->value, base, base + "#");

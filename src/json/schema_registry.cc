@@ -57,12 +57,16 @@ Result<void> SchemaIndex::walk(const boost::json::value& v, std::string base, st
     if (const auto* id = obj->if_contains("$id"); id != nullptr && id->is_string()) {
       std::string abs;
       std::string fragment;
-      if (!resolveUri(base, id->get_string(), abs, fragment) || !fragment.empty()) {
+      if (!resolveUri(base, id->get_string(), abs, fragment)) {
         return Error(SchemaError::InvalidSchema, "$id at " + location + " is not a valid URI");
       }
-      base = std::move(abs);
-      by_uri_.try_emplace(base, IndexedSchema{&v, base});
-      resource_root = true;
+      // A fragment $id ("#foo", older drafts) identifies nothing in 2020-12; compile() rejects
+      // it when it is reached, documents of older drafts may still sit in a registry.
+      if (fragment.empty()) {
+        base = std::move(abs);
+        by_uri_.try_emplace(base, IndexedSchema{&v, base});
+        resource_root = true;
+      }
     }
     if (const auto* a = obj->if_contains("$anchor"); a != nullptr && a->is_string()) {
       by_uri_.try_emplace(base + "#" + std::string(a->get_string()), IndexedSchema{&v, base});
