@@ -5,7 +5,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bastionBin, checkDemoTools, checkRejectedArguments, load, startHttpServer } from './lib.mjs';
+import {
+  checkDemoTools, checkRejectedArguments, load, stdioServer, withHttpServer, withStdioTransport,
+} from './lib.mjs';
 
 const { Client, StreamableHTTPClientTransport } = load('@modelcontextprotocol/client');
 const { StdioClientTransport } = load('@modelcontextprotocol/client/stdio');
@@ -15,10 +17,6 @@ const MODERN = '2026-07-28';
 function newClient(era) {
   const options = era === 'modern' ? { versionNegotiation: { mode: { pin: MODERN } } } : {};
   return new Client({ name: `bastion-interop-client-v2-${era}`, version: '2.0.0' }, options);
-}
-
-function stdioTransport() {
-  return new StdioClientTransport({ command: bastionBin(), args: ['serve', '--stdio'], stderr: 'pipe' });
 }
 
 async function exercise(client, era) {
@@ -34,27 +32,26 @@ async function exercise(client, era) {
 for (const era of ['legacy', 'modern']) {
   test(`client v2 (${era} era) over stdio: lists and calls the demo tools, rejects bad arguments`, { timeout: 30_000 }, async () => {
     const client = newClient(era);
-    await client.connect(stdioTransport());
-    try {
-      await exercise(client, era);
-    } finally {
-      await client.close();
-    }
-  });
-
-  test(`client v2 (${era} era) over Streamable HTTP: lists and calls the demo tools, rejects bad arguments`, { timeout: 30_000 }, async () => {
-    const server = await startHttpServer();
-    try {
-      const client = newClient(era);
-      await client.connect(new StreamableHTTPClientTransport(server.url));
+    const transport = new StdioClientTransport(stdioServer());
+    await withStdioTransport(transport, async () => {
+      await client.connect(transport);
       try {
         await exercise(client, era);
       } finally {
         await client.close();
       }
-    } finally {
-      const exit = await server.stop();
-      assert.equal(exit.code, 0, `bastion serve exits 0 on SIGTERM (got ${JSON.stringify(exit)})`);
-    }
+    });
+  });
+
+  test(`client v2 (${era} era) over Streamable HTTP: lists and calls the demo tools, rejects bad arguments`, { timeout: 30_000 }, async () => {
+    await withHttpServer(async (url) => {
+      const client = newClient(era);
+      await client.connect(new StreamableHTTPClientTransport(url));
+      try {
+        await exercise(client, era);
+      } finally {
+        await client.close();
+      }
+    });
   });
 }

@@ -53,8 +53,9 @@ async function canConnect(port) {
 }
 
 // Starts `bastion serve --listen 127.0.0.1:PORT` and waits (at most 10 s) until it accepts
-// connections. Returns { url, stop() }; stop() sends SIGTERM and waits for the exit.
-export async function startHttpServer(extraArgs = []) {
+// connections. Returns { url, stop() }; stop() sends SIGTERM and waits for the exit, then
+// returns { code, signal, stderr }.
+async function startHttpServer(extraArgs = []) {
   const port = await freePort();
   const child = spawn(bastionBin(), ['serve', '--listen', `127.0.0.1:${port}`, ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -79,9 +80,47 @@ export async function startHttpServer(extraArgs = []) {
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       const result = await exited;
       clearTimeout(timer);
-      return result;
+      return { ...result, stderr };
     },
   };
+}
+
+// Runs `body(url)` against a fresh `bastion serve` on a free loopback port, then stops it with
+// SIGTERM, which must end it with status 0 (graceful shutdown). A failure of `body` is
+// reported with the server's log, so a crash shows its cause.
+export async function withHttpServer(body) {
+  const server = await startHttpServer();
+  let failure;
+  try {
+    await body(server.url);
+  } catch (e) {
+    failure = e;
+  }
+  const exit = await server.stop();
+  if (failure) {
+    failure.message += `\n--- bastion serve (exit ${exit.code ?? exit.signal}) stderr ---\n${exit.stderr.slice(-4000)}`;
+    throw failure;
+  }
+  assert.equal(exit.code, 0, `bastion serve exits 0 on SIGTERM (got ${exit.code ?? exit.signal}):\n${exit.stderr}`);
+}
+
+// Parameters for a StdioClientTransport running `bastion serve --stdio`; its stderr is kept so
+// that a failing test can show it (see stdioFailure).
+export function stdioServer() {
+  return { command: bastionBin(), args: ['serve', '--stdio'], stderr: 'pipe' };
+}
+
+// Runs `body()`, which connects `transport` (a StdioClientTransport made with stdioServer());
+// on failure, appends what the server wrote on stderr.
+export async function withStdioTransport(transport, body) {
+  let stderr = '';
+  transport.stderr?.on('data', (d) => { stderr += d; });
+  try {
+    await body();
+  } catch (e) {
+    e.message += `\n--- bastion serve --stdio stderr ---\n${stderr.slice(-4000)}`;
+    throw e;
+  }
 }
 
 export function sha256Hex(text) {

@@ -3,7 +3,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bastionBin, checkDemoTools, checkRejectedArguments, load, startHttpServer } from './lib.mjs';
+import {
+  checkDemoTools, checkRejectedArguments, load, stdioServer, withHttpServer, withStdioTransport,
+} from './lib.mjs';
 
 const { Client } = load('@modelcontextprotocol/sdk/client/index.js');
 const { StdioClientTransport } = load('@modelcontextprotocol/sdk/client/stdio.js');
@@ -15,32 +17,31 @@ function newClient() {
 
 test('sdk v1 over stdio: lists and calls the demo tools, rejects bad arguments', { timeout: 30_000 }, async () => {
   const client = newClient();
-  const transport = new StdioClientTransport({
-    command: bastionBin(), args: ['serve', '--stdio'], stderr: 'pipe',
+  const transport = new StdioClientTransport(stdioServer());
+  await withStdioTransport(transport, async () => {
+    await client.connect(transport);
+    try {
+      assert.equal(client.getServerVersion().name, 'bastion');
+      await checkDemoTools(client);
+      await checkRejectedArguments(client);
+    } finally {
+      await client.close();
+    }
   });
-  await client.connect(transport);
-  try {
-    assert.equal(client.getServerVersion().name, 'bastion');
-    await checkDemoTools(client);
-    await checkRejectedArguments(client);
-  } finally {
-    await client.close();
-  }
 });
 
 test('sdk v1 over Streamable HTTP: lists and calls the demo tools, rejects bad arguments', { timeout: 30_000 }, async () => {
-  const server = await startHttpServer();
-  const client = newClient();
-  try {
-    const transport = new StreamableHTTPClientTransport(server.url);
+  await withHttpServer(async (url) => {
+    const client = newClient();
+    const transport = new StreamableHTTPClientTransport(url);
     await client.connect(transport);
-    assert.ok(transport.sessionId, 'the legacy era hands out a session id');
-    await checkDemoTools(client);
-    await checkRejectedArguments(client);
-    await transport.terminateSession();
-    await client.close();
-  } finally {
-    const exit = await server.stop();
-    assert.equal(exit.code, 0, `bastion serve exits 0 on SIGTERM (got ${JSON.stringify(exit)})`);
-  }
+    try {
+      assert.ok(transport.sessionId, 'the legacy era hands out a session id');
+      await checkDemoTools(client);
+      await checkRejectedArguments(client);
+      await transport.terminateSession();
+    } finally {
+      await client.close();
+    }
+  });
 });
