@@ -199,7 +199,12 @@ Result<std::string> translateEcmaRegex(std::string_view ecma) {
       }
       // ECMA "[]" matches nothing and "[^]" anything; RE2 would read ']' as a literal.
       if (i < ecma.size() && ecma[i] == ']') {
-        out += out.back() == '^' ? "\\x{0}-\\x{10FFFF}]" : "^\\x{0}-\\x{10FFFF}]";
+        if (out.back() == '^') {
+          out.pop_back();
+          out += "\\x{0}-\\x{10FFFF}]";
+        } else {
+          out += "^\\x{0}-\\x{10FFFF}]";
+        }
         in_class = false;
         ++i;
       }
