@@ -45,14 +45,16 @@ ToolResult structured(bj::object value) {
   return result;
 }
 
-const bj::string& stringArg(const bj::object& args, std::string_view key) {
-  // Arguments were validated against the tool's schema before the handler runs, so required
-  // string keys are present; a failure here is a broken invariant of the dispatcher.
+// Arguments were validated against the tool's closed schema before the handler runs, so these
+// lookups succeed in a correctly wired server. They still fail softly (a tool error, never a
+// crash) in case a server is built with validation weakened, e.g. open_arguments.
+const bj::string* stringArg(const bj::object& args, std::string_view key) {
   const bj::value* v = args.if_contains(key);
-  if (v == nullptr || !v->is_string()) {
-    std::abort();
-  }
-  return v->get_string();
+  return v != nullptr ? v->if_string() : nullptr;
+}
+
+ToolResult badArgument(std::string_view key) {
+  return ToolResult::error("argument '" + std::string(key) + "' is missing or has the wrong type");
 }
 
 mcp::ToolSpec validateJsonTool() {
@@ -95,11 +97,16 @@ mcp::ToolSpec validateJsonTool() {
         bastion::json::CompileOptions options;
         const bj::value* formats = args.if_contains("assert_formats");
         options.assert_formats = formats != nullptr && formats->is_bool() && formats->get_bool();
-        auto schema = bastion::json::CompiledSchema::compile(args.at("schema"), nullptr, options);
+        const bj::value* schema_json = args.if_contains("schema");
+        const bj::value* instance = args.if_contains("instance");
+        if (schema_json == nullptr || instance == nullptr) {
+          return badArgument(schema_json == nullptr ? "schema" : "instance");
+        }
+        auto schema = bastion::json::CompiledSchema::compile(*schema_json, nullptr, options);
         if (!schema) {
           return ToolResult::error("the schema is unusable: " + schema.error().message);
         }
-        bastion::json::ValidationResult result = (*schema)->validate(args.at("instance"));
+        bastion::json::ValidationResult result = (*schema)->validate(*instance);
         bj::array errors;
         for (const bastion::json::ValidationError& e : result.errors) {
           if (errors.size() == kMaxErrorsReported) {
@@ -141,12 +148,16 @@ mcp::ToolSpec hashTextTool() {
       .openWorld(false)
       .handler([](const bj::object& args, CallContext&) -> Result<ToolResult> {
         const bj::value* a = args.if_contains("algorithm");
-        std::string algorithm = a != nullptr ? std::string(a->get_string()) : "sha256";
-        const bj::string& text = stringArg(args, "text");
+        std::string algorithm = a != nullptr && a->is_string() ? std::string(a->get_string())
+                                                               : "sha256";
+        const bj::string* text = stringArg(args, "text");
+        if (text == nullptr) {
+          return badArgument("text");
+        }
         std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
         unsigned int length = 0;
         const EVP_MD* md = algorithm == "sha512" ? EVP_sha512() : EVP_sha256();
-        if (EVP_Digest(text.data(), text.size(), digest.data(), &length, md, nullptr) != 1) {
+        if (EVP_Digest(text->data(), text->size(), digest.data(), &length, md, nullptr) != 1) {
           return ToolResult::error("the digest could not be computed");
         }
         return structured({{"algorithm", algorithm}, {"hex", toHex({digest.data(), length})}});
@@ -184,8 +195,16 @@ mcp::ToolSpec base64Tool() {
       .handler([](const bj::object& args, CallContext&) -> Result<ToolResult> {
         const bj::value* u = args.if_contains("url_safe");
         bool url_safe = u != nullptr && u->is_bool() && u->get_bool();
-        std::string_view text = stringArg(args, "text");
-        if (stringArg(args, "operation") == "encode") {
+        const bj::string* text_arg = stringArg(args, "text");
+        const bj::string* operation = stringArg(args, "operation");
+        if (text_arg == nullptr || operation == nullptr) {
+          return badArgument(text_arg == nullptr ? "text" : "operation");
+        }
+        std::string_view text = *text_arg;
+        if (*operation != "encode" && *operation != "decode") {
+          return badArgument("operation");
+        }
+        if (*operation == "encode") {
           return structured({{"operation", "encode"}, {"result", base64Encode(text, url_safe)}});
         }
         auto decoded = base64Decode(text, url_safe);
@@ -221,7 +240,10 @@ mcp::ToolSpec uuidTool(RandomSource& rng) {
       .openWorld(false)
       .handler([&rng](const bj::object& args, CallContext&) -> Result<ToolResult> {
         const bj::value* c = args.if_contains("count");
-        std::int64_t count = c != nullptr && c->is_int64() ? c->get_int64() : 1;
+        std::int64_t count = c == nullptr ? 1 : c->is_int64() ? c->get_int64() : 0;
+        if (count < 1 || count > 100) {
+          return badArgument("count");
+        }
         bj::array uuids;
         for (std::int64_t i = 0; i < count; ++i) {
           uuids.push_back(bj::string(uuidV4(rng)));
@@ -277,7 +299,11 @@ mcp::ToolSpec countTextTool() {
       .idempotent()
       .openWorld(false)
       .handler([](const bj::object& args, CallContext&) -> Result<ToolResult> {
-        TextCounts counts = countText(stringArg(args, "text"));
+        const bj::string* text = stringArg(args, "text");
+        if (text == nullptr) {
+          return badArgument("text");
+        }
+        TextCounts counts = countText(*text);
         // Counts are bounded by kMaxDemoText, far inside int64.
         auto n = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
         return structured({{"characters", n(counts.characters)},

@@ -216,6 +216,24 @@ TEST_F(DemoTools, ValidateJsonFormats) {
   EXPECT_EQ(assert_.structured->at("valid").as_bool(), false);
 }
 
+// Handlers never crash or loop on arguments their schema would refuse: if validation were
+// ever weakened (open_arguments, a wiring bug) they answer with a tool error.
+TEST_F(DemoTools, HandlersFailSoftlyWithoutValidation) {
+  for (const auto& [name, args] : std::vector<std::pair<std::string, std::string>>{
+           {"hash_text", "{}"},
+           {"hash_text", R"({"text":7})"},
+           {"base64", R"({"operation":"rot13","text":"a"})"},
+           {"base64", R"({"text":"a"})"},
+           {"uuid", R"({"count":1000000000})"},
+           {"uuid", R"({"count":"3"})"},
+           {"count_text", R"({"text":null})"},
+           {"validate_json", R"({"schema":{}})"}}) {
+    auto r = tools_.at(name).handler(bj::parse(args).as_object(), ctx_);
+    ASSERT_TRUE(r) << name << " " << args;
+    EXPECT_TRUE(r->is_error) << name << " " << args;
+  }
+}
+
 // Registration through the public API succeeds once; a second time every name is a duplicate.
 TEST(DemoRegistration, AddsToServerOnce) {
   mcp::Server server(mcp::ServerInfo{.name = "t", .version = "1", .title = "", .instructions = ""});
