@@ -91,6 +91,7 @@ struct Number {
   static std::optional<Number> from(const boost::json::value& v);
 };
 int compareNumbers(const Number& a, const Number& b);  // <0, 0, >0
+bool isMultipleOf(const Number& x, const Number& m);    // m > 0
 
 enum TypeBits : std::uint8_t {
   kNull = 1, kBoolean = 2, kObject = 4, kArray = 8, kNumber = 16, kString = 32, kInteger = 64,

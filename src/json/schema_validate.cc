@@ -1,59 +1,19 @@
 // Evaluating a compiled schema tree against an instance, within Limits.
 #include <boost/json/string.hpp>
 
-#include <cfloat>
+#include <algorithm>
 #include <cmath>
 
 #include "json/pointer.h"
 #include "json/schema_internal.h"
 
 namespace bastion::json::detail {
-
-std::optional<Number> Number::from(const boost::json::value& v) {
-  Number n;
-  switch (v.kind()) {
-    case boost::json::kind::int64: n.kind = Kind::Int; n.i = v.get_int64(); return n;
-    case boost::json::kind::uint64: n.kind = Kind::Uint; n.u = v.get_uint64(); return n;
-    case boost::json::kind::double_: n.kind = Kind::Double; n.d = v.get_double(); return n;
-    default: return std::nullopt;
-  }
-}
-
 namespace {
-
-long double asLongDouble(const Number& n) {
-  switch (n.kind) {
-    case Number::Kind::Int: return static_cast<long double>(n.i);
-    case Number::Kind::Uint: return static_cast<long double>(n.u);
-    case Number::Kind::Double: break;
-  }
-  return static_cast<long double>(n.d);
-}
-
-template <class T>
-int threeWay(T a, T b) {
-  return a < b ? -1 : (b < a ? 1 : 0);
-}
 
 bool isIntegral(const boost::json::value& v) {
   if (v.is_int64() || v.is_uint64()) return true;
   return v.is_double() && std::isfinite(v.get_double()) &&
          std::floor(v.get_double()) == v.get_double();
-}
-
-bool isMultipleOf(const Number& x, const Number& m) {
-  if (x.kind != Number::Kind::Double && m.kind != Number::Kind::Double) {
-    const std::uint64_t mu = m.kind == Number::Kind::Uint ? m.u : static_cast<std::uint64_t>(m.i);
-    const std::uint64_t xu = x.kind == Number::Kind::Uint ? x.u
-                             : x.i < 0 ? 0 - static_cast<std::uint64_t>(x.i)
-                                       : static_cast<std::uint64_t>(x.i);
-    return xu % mu == 0;
-  }
-  // Binary floating point: accept a quotient within rounding error of an integer; an
-  // overflowing quotient is never a multiple.
-  const double q = static_cast<double>(asLongDouble(x) / asLongDouble(m));
-  if (!std::isfinite(q)) return false;
-  return std::fabs(q - std::round(q)) <= std::fabs(q) * 8 * DBL_EPSILON;
 }
 
 std::size_t codePoints(std::string_view s) {
@@ -87,9 +47,33 @@ constexpr std::size_t kMaxErrors = 32;
 // Evaluation recursion (through $ref chains and nesting) stays well inside the thread's stack.
 constexpr std::size_t kMaxEvalDepth = 1024;
 
+struct PathElem {
+  std::string_view key;
+  std::size_t index;
+  bool is_key;
+};
+struct RefFrame {
+  const Node* target;
+  const boost::json::value* instance;
+};
+
+// Per-thread stacks reused across validate() calls, so that a valid instance costs no heap
+// allocation once a thread has warmed up. validate() never re-enters itself on one thread.
+struct Scratch {
+  std::vector<PathElem> path;
+  std::vector<const Node*> scope;
+  std::vector<RefFrame> refs;
+};
+
 class Validator {
  public:
-  Validator(const CompiledTree& tree, ValidationResult& result) : tree_(tree), result_(result) {}
+  Validator(const CompiledTree& tree, ValidationResult& result, Scratch& scratch)
+      : tree_(tree), result_(result), path_(scratch.path), scope_(scratch.scope),
+        refs_(scratch.refs) {
+    path_.clear();
+    scope_.clear();
+    refs_.clear();
+  }
 
   bool checkInstance(const boost::json::value& v, std::size_t depth) {
     if (++nodes_ > tree_.limits.max_instance_nodes) {
@@ -115,15 +99,6 @@ class Validator {
   bool eval(const Node& n, const boost::json::value& inst, Annotations* ann, bool report);
 
  private:
-  struct PathElem {
-    std::string_view key;
-    std::size_t index;
-    bool is_key;
-  };
-  struct RefFrame {
-    const Node* target;
-    const boost::json::value* instance;
-  };
 
   bool limit(std::string message) {
     if (!stopped_) {
@@ -205,9 +180,9 @@ class Validator {
   std::size_t steps_ = 0;
   std::size_t depth_ = 0;
   bool stopped_ = false;
-  std::vector<PathElem> path_;
-  std::vector<const Node*> scope_;
-  std::vector<RefFrame> refs_;
+  std::vector<PathElem>& path_;
+  std::vector<const Node*>& scope_;
+  std::vector<RefFrame>& refs_;
 };
 
 bool Validator::eval(const Node& n, const boost::json::value& inst, Annotations* ann,
@@ -596,48 +571,10 @@ bool Validator::evalArray(const Node& n, const boost::json::value& inst, Annotat
 
 }  // namespace
 
-int compareNumbers(const Number& a, const Number& b) {
-  using K = Number::Kind;
-  if (a.kind == K::Int && b.kind == K::Int) return threeWay(a.i, b.i);
-  if (a.kind == K::Uint && b.kind == K::Uint) return threeWay(a.u, b.u);
-  if (a.kind == K::Int && b.kind == K::Uint) return a.i < 0 ? -1 : threeWay(static_cast<std::uint64_t>(a.i), b.u);
-  if (a.kind == K::Uint && b.kind == K::Int) return b.i < 0 ? 1 : threeWay(a.u, static_cast<std::uint64_t>(b.i));
-  return threeWay(asLongDouble(a), asLongDouble(b));
-}
-
-bool jsonEqual(const boost::json::value& a, const boost::json::value& b) {
-  const auto na = Number::from(a);
-  const auto nb = Number::from(b);
-  if (na || nb) return na && nb && compareNumbers(*na, *nb) == 0;
-  if (a.kind() != b.kind()) return false;
-  switch (a.kind()) {
-    case boost::json::kind::array: {
-      const auto& x = a.get_array();
-      const auto& y = b.get_array();
-      if (x.size() != y.size()) return false;
-      for (std::size_t i = 0; i < x.size(); ++i) {
-        if (!jsonEqual(x[i], y[i])) return false;
-      }
-      return true;
-    }
-    case boost::json::kind::object: {
-      const auto& x = a.get_object();
-      const auto& y = b.get_object();
-      if (x.size() != y.size()) return false;
-      for (const auto& member : x) {
-        const auto* other = y.if_contains(member.key());
-        if (other == nullptr || !jsonEqual(member.value(), *other)) return false;
-      }
-      return true;
-    }
-    default:
-      return a == b;
-  }
-}
-
 ValidationResult validateTree(const CompiledTree& tree, const boost::json::value& instance) {
   ValidationResult result;
-  Validator validator(tree, result);
+  thread_local Scratch scratch;
+  Validator validator(tree, result, scratch);
   if (!validator.checkInstance(instance, 0) || !validator.eval(*tree.root, instance, nullptr, true)) {
     result.valid = false;
   }
