@@ -106,8 +106,9 @@ bool isDuration(std::string_view s) {
     while (pos < s.size() && isDigit(s[pos])) {
       while (pos < s.size() && isDigit(s[pos])) ++pos;
       if (pos >= s.size()) return std::make_pair(false, any);
+      // Units appear in order without gaps (RFC 3339 appendix A: "P1Y2D" is not a duration).
       const auto at = order.find(s[pos], next);
-      if (at == std::string_view::npos) return std::make_pair(false, any);
+      if (at == std::string_view::npos || (any && at != next)) return std::make_pair(false, any);
       next = at + 1;
       ++pos;
       any = true;
@@ -252,9 +253,38 @@ bool isAscii(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-bool isUri(std::string_view s) { return isAscii(s) && boost::urls::parse_uri(s).has_value(); }
+// What the generic parser lets through: the authority holds at most one '@' and a port is
+// digits only.
+bool authorityOk(std::string_view s) {
+  const auto start = s.find("//");
+  const auto first_delim = s.find_first_of("/?#");
+  if (start == std::string_view::npos || start != first_delim) return true;
+  auto authority = s.substr(start + 2);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  const auto at = authority.find('@');
+  if (at != std::string_view::npos) {
+    if (authority.find('@', at + 1) != std::string_view::npos) return false;
+    authority.remove_prefix(at + 1);
+  }
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    authority.remove_prefix(close + 1);
+    if (authority.empty()) return true;
+    if (authority.front() != ':') return false;
+  }
+  const auto colon = authority.rfind(':');
+  if (colon == std::string_view::npos) return true;
+  if (authority.find(':') != colon) return false;  // an unbracketed IPv6 address
+  const auto port = authority.substr(colon + 1);
+  return std::all_of(port.begin(), port.end(), isDigit);
+}
+
+bool isUri(std::string_view s) {
+  return isAscii(s) && boost::urls::parse_uri(s).has_value() && authorityOk(s);
+}
 bool isUriReference(std::string_view s) {
-  return isAscii(s) && boost::urls::parse_uri_reference(s).has_value();
+  return isAscii(s) && boost::urls::parse_uri_reference(s).has_value() && authorityOk(s);
 }
 // IRIs: non-ASCII code points are allowed where URIs allow unreserved characters; checked by
 // parsing with every non-ASCII byte replaced by an unreserved one.
@@ -265,9 +295,11 @@ std::string asciiFolded(std::string_view s) {
   }
   return out;
 }
-bool isIri(std::string_view s) { return boost::urls::parse_uri(asciiFolded(s)).has_value(); }
+bool isIri(std::string_view s) {
+  return boost::urls::parse_uri(asciiFolded(s)).has_value() && authorityOk(s);
+}
 bool isIriReference(std::string_view s) {
-  return boost::urls::parse_uri_reference(asciiFolded(s)).has_value();
+  return boost::urls::parse_uri_reference(asciiFolded(s)).has_value() && authorityOk(s);
 }
 
 bool isJsonPointer(std::string_view s) { return pointer::isWellFormed(s); }
@@ -280,16 +312,71 @@ bool isRelativeJsonPointer(std::string_view s) {
   return rest == "#" || pointer::isWellFormed(rest);
 }
 
-bool isUriTemplate(std::string_view s) {
-  int depth = 0;
-  for (const char c : s) {
-    if (c == '{') {
-      if (++depth > 1) return false;
-    } else if (c == '}') {
-      if (--depth < 0) return false;
+// RFC 6570: literals exclude CTL, SP, DQUOTE, <, >, \\, ^, `, {, |, }; an expression is
+// "{" [op] varspec *("," varspec) "}" with varspec = varname [":" 1-9999 / "*"].
+bool pctEncoded(std::string_view s, std::size_t& i) {
+  if (s[i] != '%') return false;
+  if (i + 2 >= s.size() || !isHex(s[i + 1]) || !isHex(s[i + 2])) return false;
+  i += 3;
+  return true;
+}
+
+bool varspec(std::string_view s, std::size_t& i) {
+  bool need_char = true;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (isAlpha(c) || isDigit(c) || c == '_') {
+      ++i;
+      need_char = false;
+    } else if (c == '%') {
+      if (!pctEncoded(s, i)) return false;
+      need_char = false;
+    } else if (c == '.' && !need_char) {
+      ++i;
+      need_char = true;
+    } else {
+      break;
     }
   }
-  return depth == 0;
+  if (need_char) return false;
+  if (i < s.size() && s[i] == '*') {
+    ++i;
+  } else if (i < s.size() && s[i] == ':') {
+    ++i;
+    const std::size_t start = i;
+    while (i < s.size() && isDigit(s[i])) ++i;
+    if (i == start || i - start > 4 || s[start] == '0') return false;
+  }
+  return true;
+}
+
+bool isUriTemplate(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '{') {
+      ++i;
+      if (i < s.size() && std::string_view("+#./;?&").find(s[i]) != std::string_view::npos) ++i;
+      while (true) {
+        if (i >= s.size() || !varspec(s, i)) return false;
+        if (i < s.size() && s[i] == ',') {
+          ++i;
+          continue;
+        }
+        break;
+      }
+      if (i >= s.size() || s[i] != '}') return false;
+      ++i;
+    } else if (c == '%') {
+      if (!pctEncoded(s, i)) return false;
+    } else if (c <= 0x20 || c == 0x7F ||
+               std::string_view("\"<>\\^`|}").find(s[i]) != std::string_view::npos) {
+      return false;
+    } else {
+      ++i;
+    }
+  }
+  return true;
 }
 
 bool isRegex(std::string_view s) { return Regex::compile(s).has_value(); }
