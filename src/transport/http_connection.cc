@@ -126,6 +126,24 @@ class Connection {
     Response res = HttpHandler::errorResponse(status, -32000, http::obsolete_reason(status), 11,
                                               false);
     co_await write(res);
+    co_await lingeringClose();
+  }
+
+  // After refusing a request whose body was not read: stop sending, then discard what the
+  // client is still sending for a short, bounded while, so the kernel does not answer unread
+  // data with a reset that would destroy the refusal before the client reads it.
+  asio::awaitable<void> lingeringClose() {
+    beast::error_code ec;
+    lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    lowest().expires_after(std::min(ctx_.options.body_timeout, std::chrono::milliseconds(1000)));
+    static constexpr std::size_t kMaxDiscard = std::size_t{16} << 20;
+    std::size_t discarded = 0;
+    char scratch[16 * 1024];
+    while (!ec && discarded < kMaxDiscard) {
+      auto [rec, n] = co_await lowest().async_read_some(asio::buffer(scratch), kNoThrow);
+      ec = rec;
+      discarded += n;
+    }
   }
 
   asio::awaitable<bool> write(Response& res) {
@@ -140,7 +158,9 @@ class Connection {
   asio::awaitable<bool> serveOne(bool first) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(ctx_.options.max_header));
-    parser.body_limit(ctx_.options.max_body);
+    // No body limit while the header is read: preflight answers an oversized Content-Length
+    // with 413 after the Host and Origin checks; the limit is armed before the body is read.
+    parser.body_limit(boost::none);
     if (!co_await readHeader(parser, first)) {
       co_return false;
     }
@@ -150,9 +170,13 @@ class Connection {
       // The body was not read: close instead of draining what may be 100 MB.
       if (!parser.is_done()) {
         rejected->keep_alive(false);
+        co_await write(*rejected);
+        co_await lingeringClose();
+        co_return false;
       }
       co_return co_await write(*rejected);
     }
+    parser.body_limit(ctx_.options.max_body);
     lowest().expires_after(ctx_.options.body_timeout);
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow);
     if (ec) {

@@ -1,6 +1,9 @@
 #include "transport/tls.h"
 
+#include <boost/asio/ssl/error.hpp>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <fstream>
 
@@ -39,6 +42,12 @@ Result<std::shared_ptr<boost::asio::ssl::context>> makeServerTlsContext(const Tl
                  "TLS certificate '" + files.cert_file + "' is not a PEM certificate chain");
   }
   ctx->use_private_key_file(files.key_file, ssl::context::pem, ec);
+  if (ec && ec.category() == boost::asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) {
+    return Error(HttpServerError::TlsFilesUnusable,
+                 "TLS key '" + files.key_file + "' does not match certificate '" +
+                     files.cert_file + "'");
+  }
   if (ec) {
     return Error(HttpServerError::TlsFilesUnusable,
                  "TLS key '" + files.key_file + "' is not a PEM private key");
