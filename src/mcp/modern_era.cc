@@ -18,12 +18,24 @@ bool cacheable(std::string_view method) {
          method == "server/discover";
 }
 
+// What server/discover advertises. In 2026-07-28 `resources.subscribe` (and any listChanged)
+// promises delivery on a subscriptions/listen stream, which this server does not implement:
+// advertise no such capability rather than one the server would answer with -32601.
+boost::json::object modernCapabilities(boost::json::object caps) {
+  if (auto* resources = caps.if_contains("resources");
+      resources != nullptr && resources->is_object()) {
+    resources->get_object().erase("subscribe");
+  }
+  return caps;
+}
+
 bool mrtrCapable(std::string_view method) {
   return method == "tools/call" || method == "prompts/get" || method == "resources/read";
 }
 
 // The body value Mcp-Name mirrors, for the methods that require the header.
-std::optional<std::string_view> nameTarget(std::string_view method, const boost::json::object& params) {
+std::optional<std::string_view> nameTarget(std::string_view method,
+                                           const boost::json::object& params) {
   const char* field = method == "resources/read" ? "uri" : "name";
   const auto* v = params.if_contains(field);
   if (v == nullptr || !v->is_string()) {
@@ -96,7 +108,8 @@ class ModernRequest {
       return notification();
     }
     if (in_.transport == TransportKind::Http && !in_.http.protocol_version) {
-      return badRequest(env_, rpc::kHeaderMismatch, "Header mismatch: MCP-Protocol-Version is missing");
+      return badRequest(env_, rpc::kHeaderMismatch,
+                        "Header mismatch: MCP-Protocol-Version is missing");
     }
     if (auto bad = readMeta()) {
       return std::move(*bad);
@@ -105,6 +118,11 @@ class ModernRequest {
       if (auto mismatch = headerMismatch(in_, env_, meta_.version)) {
         return badRequest(env_, rpc::kHeaderMismatch, *mismatch);
       }
+    }
+    // After the header check: a body version that disagrees with MCP-Protocol-Version is a
+    // HeaderMismatch (-32020) even when it is also unsupported; -32022 is for agreeing values.
+    if (auto bad = unsupportedVersion()) {
+      return std::move(*bad);
     }
     if (env_.method == "server/discover") {
       return complete(discover());
@@ -129,12 +147,6 @@ class ModernRequest {
     }
     meta_.version = version->get_string();
     meta_.capabilities = &caps->get_object();
-    if (meta_.version != kModernVersion) {
-      boost::json::object data{{"supported", boost::json::array{kModernVersion}},
-                               {"requested", meta_.version}};
-      return badRequest(env_, rpc::kUnsupportedProtocolVersion, "Unsupported protocol version",
-                        std::move(data));
-    }
     if (const auto* level = meta->if_contains(kMetaLogLevel)) {
       meta_.log_level = level->is_string() ? parseLogLevel(level->get_string()) : std::nullopt;
       if (!meta_.log_level) {
@@ -143,6 +155,16 @@ class ModernRequest {
     }
     meta_.progress_token = meta->if_contains("progressToken");
     return std::nullopt;
+  }
+
+  std::optional<DispatchResult> unsupportedVersion() const {
+    if (meta_.version == kModernVersion) {
+      return std::nullopt;
+    }
+    boost::json::object data{{"supported", boost::json::array{kModernVersion}},
+                             {"requested", meta_.version}};
+    return badRequest(env_, rpc::kUnsupportedProtocolVersion, "Unsupported protocol version",
+                      std::move(data));
   }
 
   DispatchResult notification() {
@@ -158,7 +180,7 @@ class ModernRequest {
   boost::json::object discover() const {
     boost::json::object r;
     r.emplace("supportedVersions", boost::json::array{kModernVersion});
-    r.emplace("capabilities", denv_.capabilities);
+    r.emplace("capabilities", modernCapabilities(denv_.capabilities));
     r.emplace("serverInfo", denv_.server_info);
     if (!denv_.registry.info().instructions.empty()) {
       r.emplace("instructions", denv_.registry.info().instructions);
@@ -178,13 +200,15 @@ class ModernRequest {
                                                  target_, denv_.wallNow())
                         : std::nullopt;
       if (!opened) {
-        return badRequest(env_, rpc::kInvalidParams, "Invalid params: requestState failed verification");
+        return badRequest(env_, rpc::kInvalidParams,
+                          "Invalid params: requestState failed verification");
       }
       answers = std::move(*opened);
     }
     if (const auto* responses = params_.if_contains("inputResponses")) {
       if (!responses->is_object()) {
-        return badRequest(env_, rpc::kInvalidParams, "Invalid params: inputResponses must be an object");
+        return badRequest(env_, rpc::kInvalidParams,
+                          "Invalid params: inputResponses must be an object");
       }
       for (const auto& [key, value] : responses->get_object()) {
         answers[key] = value;
@@ -224,8 +248,8 @@ class ModernRequest {
   DispatchResult failure(RpcError e, const RequestContext& ctx) {
     if (e.code == kOutcomeMissingCapability) {
       boost::json::object data{{"requiredCapabilities", ctx.missingCapabilities()}};
-      return badRequest(env_, rpc::kMissingClientCapability,
-                        "Missing required client capability", std::move(data));
+      return badRequest(env_, rpc::kMissingClientCapability, "Missing required client capability",
+                        std::move(data));
     }
     if (e.code == kOutcomeInputRequired) {
       if (!mrtrCapable(env_.method) || ctx.inputRequests().empty()) {

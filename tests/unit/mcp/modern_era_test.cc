@@ -29,11 +29,13 @@ TEST(ModernEra, EveryResultHasResultTypeAndServerInfo) {
     auto r = h.modern(modernRequest(1, method));
     const auto& res = resultOf(r);
     EXPECT_EQ(res.at("resultType"), "complete") << method;
-    EXPECT_EQ(res.at("_meta").at("io.modelcontextprotocol/serverInfo").at("name"), "test") << method;
+    EXPECT_EQ(res.at("_meta").at("io.modelcontextprotocol/serverInfo").at("name"), "test")
+        << method;
     EXPECT_EQ(res.at("cacheScope"), "private") << method;
     EXPECT_GT(res.at("ttlMs").as_int64(), 0) << method;
   }
-  auto call = h.modern(modernRequest(2, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}}));
+  auto call =
+      h.modern(modernRequest(2, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}}));
   EXPECT_EQ(resultOf(call).at("resultType"), "complete");
   EXPECT_FALSE(resultOf(call).contains("ttlMs"));
 }
@@ -49,8 +51,9 @@ TEST(ModernEra, ResourceReadIsCacheableWithZeroTtl) {
 TEST(ModernEra, MissingProtocolVersionIsInvalidParams) {
   // A request with only clientCapabilities in _meta is malformed: -32602, HTTP 400.
   Harness h;
-  auto r = h.modern(request(1, "tools/list",
-                            {{"_meta", {{"io.modelcontextprotocol/clientCapabilities", json::object{}}}}}));
+  auto r = h.modern(
+      request(1, "tools/list",
+              {{"_meta", {{"io.modelcontextprotocol/clientCapabilities", json::object{}}}}}));
   EXPECT_EQ(errorCode(r), rpc::kInvalidParams);
   EXPECT_EQ(r.http_status, 400);
 }
@@ -58,8 +61,8 @@ TEST(ModernEra, MissingProtocolVersionIsInvalidParams) {
 TEST(ModernEra, MissingClientCapabilitiesIsInvalidParams) {
   // protocolVersion alone is not enough.
   Harness h;
-  auto r = h.modern(request(1, "tools/list",
-                            {{"_meta", {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"}}}}));
+  auto r = h.modern(request(
+      1, "tools/list", {{"_meta", {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"}}}}));
   EXPECT_EQ(errorCode(r), rpc::kInvalidParams);
   EXPECT_EQ(r.http_status, 400);
 }
@@ -76,7 +79,8 @@ TEST(ModernEra, UnsupportedVersionListsSupported) {
   // -32022 with data {supported, requested}, HTTP 400.
   Harness h;
   auto msg = modernRequest(1, "tools/list");
-  msg.at("params").at("_meta").as_object()["io.modelcontextprotocol/protocolVersion"] = "1900-01-01";
+  msg.at("params").at("_meta").as_object()["io.modelcontextprotocol/protocolVersion"] =
+      "1900-01-01";
   auto r = h.modern(msg);
   EXPECT_EQ(errorCode(r), rpc::kUnsupportedProtocolVersion);
   EXPECT_EQ(r.http_status, 400);
@@ -106,15 +110,17 @@ TEST(ModernEra, NoLogMessagesWithoutLogLevel) {
 TEST(ModernEra, LogLevelInMetaSelectsMessages) {
   // _meta logLevel "debug" lets both the debug and the warning line through.
   Harness h;
-  h.modern(modernRequest(1, "tools/call",
-                         {{"name", "progress"}, {"_meta", {{"io.modelcontextprotocol/logLevel", "debug"}}}}));
+  h.modern(modernRequest(
+      1, "tools/call",
+      {{"name", "progress"}, {"_meta", {{"io.modelcontextprotocol/logLevel", "debug"}}}}));
   EXPECT_EQ(h.out->withMethod("notifications/message").size(), 2U);
 }
 
 TEST(ModernEra, BadLogLevelIsInvalidParams) {
   // An unknown level name is rejected.
   Harness h;
-  auto r = h.modern(modernRequest(1, "tools/list", {{"_meta", {{"io.modelcontextprotocol/logLevel", "loud"}}}}));
+  auto r = h.modern(
+      modernRequest(1, "tools/list", {{"_meta", {{"io.modelcontextprotocol/logLevel", "loud"}}}}));
   EXPECT_EQ(errorCode(r), rpc::kInvalidParams);
 }
 
@@ -151,6 +157,28 @@ TEST(ModernEra, ProtocolVersionHeaderMustMatchMeta) {
   auto headers = headersFor(msg);
   headers.protocol_version = "2025-11-25";
   EXPECT_EQ(errorCode(h.modernHttp(msg, headers)), rpc::kHeaderMismatch);
+}
+
+TEST(ModernEra, UnknownBodyVersionUnderSupportedHeaderIsHeaderMismatch) {
+  // Regression (conformance server-stateless): header 2026-07-28 with a body naming an unknown
+  // version is a disagreement first, -32020, not -32022.
+  Harness h;
+  auto msg = modernRequest(1, "server/discover");
+  msg.at("params").at("_meta").as_object()["io.modelcontextprotocol/protocolVersion"] = "v999.0.0";
+  auto headers = headersFor(msg);
+  headers.protocol_version = "2026-07-28";
+  auto r = h.modernHttp(msg, headers);
+  EXPECT_EQ(errorCode(r), rpc::kHeaderMismatch);
+  EXPECT_EQ(r.http_status, 400);
+}
+
+TEST(ModernEra, DiscoverAdvertisesNoSubscriptionDelivery) {
+  // Regression (conformance server-stateless): subscriptions/listen is not implemented, so
+  // server/discover must not promise resources.subscribe.
+  Harness h;
+  auto r = h.modern(modernRequest(1, "server/discover"));
+  const auto& caps = resultOf(r).at("capabilities");
+  EXPECT_FALSE(caps.at("resources").as_object().contains("subscribe"));
 }
 
 TEST(ModernEra, HeaderMismatchOnMcpMethod) {
@@ -212,7 +240,8 @@ TEST(ModernEra, ControlCharactersInMcpNameAreRejected) {
 TEST(ModernEra, StdioSkipsHeaderChecks) {
   // Headers exist only on HTTP; stdio requests are served without them.
   Harness h;
-  auto r = h.modern(modernRequest(1, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}}));
+  auto r =
+      h.modern(modernRequest(1, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "x"}}}}));
   EXPECT_EQ(firstText(resultOf(r)), "x");
 }
 
@@ -230,10 +259,11 @@ TEST(ModernEra, ModernRequestIgnoresUninitializedSession) {
 TEST(ModernEra, NotificationsAreAccepted) {
   // Notifications get 202 and no body.
   Harness h;
-  json::object n{{"jsonrpc", "2.0"},
-                 {"method", "notifications/cancelled"},
-                 {"params", {{"requestId", 1},
-                             {"_meta", {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"}}}}}};
+  json::object n{
+      {"jsonrpc", "2.0"},
+      {"method", "notifications/cancelled"},
+      {"params",
+       {{"requestId", 1}, {"_meta", {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"}}}}}};
   auto r = h.modern(n);
   EXPECT_FALSE(r.response);
   EXPECT_EQ(r.http_status, 202);
