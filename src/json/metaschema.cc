@@ -36,8 +36,6 @@ constexpr Embedded kMetaschemas[] = {
 };
 // clang-format on
 
-}  // namespace
-
 // The parsed documents and their index, built once on first use (thread-safe static
 // initialisation). The texts are known-good: failing to index them is a broken invariant.
 struct MetaschemaSet {
@@ -50,6 +48,8 @@ struct MetaschemaSet {
     }
   }
 };
+
+}  // namespace
 
 const SchemaIndex& metaschemaIndex() {
   static const MetaschemaSet set;

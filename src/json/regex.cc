@@ -237,11 +237,11 @@ Result<Regex> Regex::compile(std::string_view ecma) {
   options.set_log_errors(false);
   options.set_encoding(RE2::Options::EncodingUTF8);
   options.set_max_mem(std::int64_t{4} << 20);  // bounds compile and match memory per pattern
-  auto re = std::make_shared<const re2::RE2>(*translated, options);
+  auto re = std::make_shared<const re2::RE2>(translated.value(), options);
   if (!re->ok()) {
     return Error(SchemaError::BadPattern, "pattern is not a valid regular expression: " + re->error());
   }
-  return Regex(std::move(re), std::move(*translated));
+  return Regex(std::move(re), std::move(translated.value()));
 }
 
 bool Regex::search(std::string_view text) const { return RE2::PartialMatch(text, *re_); }

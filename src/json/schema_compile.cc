@@ -213,7 +213,7 @@ class Compiler {
       pointer::appendIndex(loc, i++);
       auto n = sub(item, base, std::move(loc));
       if (!n) return n.error();
-      out.push_back(*n);
+      out.push_back(n.value());
     }
     return {};
   }
@@ -224,7 +224,7 @@ class Compiler {
     for (const auto& [key, item] : v.get_object()) {
       auto n = sub(item, base, childLocation(location, key));
       if (!n) return n.error();
-      out.push_back(NamedNode{std::string(key), *n});
+      out.push_back(NamedNode{std::string(key), n.value()});
     }
     std::sort(out.begin(), out.end(),
               [](const NamedNode& a, const NamedNode& b) { return a.name < b.name; });
@@ -268,7 +268,7 @@ Result<void> Compiler::compile(Node& node, const boost::json::value& v, const st
   if (resource != nullptr) {
     auto r = nodeFor(*resource->value, base, base + "#");
     if (!r) return r.error();
-    node.resource = *r;
+    node.resource = r.value();
   }
 
   auto vocab = vocabOfResource(base, node.location);
@@ -283,7 +283,7 @@ Result<void> Compiler::compile(Node& node, const boost::json::value& v, const st
       for (const auto& [name, anchored] : *anchors) {
         auto n = nodeFor(*anchored, base, node.location);
         if (!n) return n.error();
-        node.dynamic_anchors.push_back(NamedNode{name, *n});
+        node.dynamic_anchors.push_back(NamedNode{name, n.value()});
       }
     }
   }
@@ -292,37 +292,39 @@ Result<void> Compiler::compile(Node& node, const boost::json::value& v, const st
     const auto loc = childLocation(node.location, "$ref");
     auto t = resolveRef(base, *ref, loc);
     if (!t) return t.error();
-    auto n = nodeFor(*t->value, t->base, t->location);
+    auto n = nodeFor(*t.value().value, t.value().base, t.value().location);
     if (!n) return n.error();
-    node.ref = *n;
+    node.ref = n.value();
   }
   if (const auto* ref = obj.if_contains("$dynamicRef")) {
     const auto loc = childLocation(node.location, "$dynamicRef");
     auto t = resolveRef(base, *ref, loc);
     if (!t) return t.error();
-    auto n = nodeFor(*t->value, t->base, t->location);
+    auto n = nodeFor(*t.value().value, t.value().base, t.value().location);
     if (!n) return n.error();
-    node.dynamic_ref = *n;
-    if (t->dynamic_anchor) node.dynamic_name = t->fragment;
+    node.dynamic_ref = n.value();
+    if (t.value().dynamic_anchor) node.dynamic_name = t.value().fragment;
   }
-  if (vocab->applicator) BASTION_TRY(compileApplicators(node, obj, base));
-  if (vocab->unevaluated) {
+  if (vocab.value().applicator) BASTION_TRY(compileApplicators(node, obj, base));
+  if (vocab.value().unevaluated) {
     if (const auto* s = obj.if_contains("unevaluatedProperties")) {
       auto n = sub(*s, base, childLocation(node.location, "unevaluatedProperties"));
       if (!n) return n.error();
-      node.unevaluated_properties = *n;
+      node.unevaluated_properties = n.value();
     }
     if (const auto* s = obj.if_contains("unevaluatedItems")) {
       auto n = sub(*s, base, childLocation(node.location, "unevaluatedItems"));
       if (!n) return n.error();
-      node.unevaluated_items = *n;
+      node.unevaluated_items = n.value();
     }
   }
-  if (vocab->validation) BASTION_TRY(compileValidation(node, obj));
+  if (vocab.value().validation) BASTION_TRY(compileValidation(node, obj));
   if (const auto* f = obj.if_contains("format")) {
     if (!f->is_string()) return invalid(node.location, "format must be a string");
     node.format_name = std::string(f->get_string());
-    if (options_.assert_formats || vocab->format_assertion) node.format = findFormat(node.format_name);
+    if (options_.assert_formats || vocab.value().format_assertion) {
+      node.format = findFormat(node.format_name);
+    }
   }
   return {};
 }
@@ -333,7 +335,7 @@ Result<void> Compiler::compileApplicators(Node& node, const boost::json::object&
     if (const auto* s = obj.if_contains(kw)) {
       auto n = sub(*s, base, childLocation(node.location, kw));
       if (!n) return n.error();
-      out = *n;
+      out = n.value();
     }
     return {};
   };
@@ -374,7 +376,7 @@ Result<void> Compiler::compileApplicators(Node& node, const boost::json::object&
       }
       auto n = sub(item, base, childLocation(loc, key));
       if (!n) return n.error();
-      node.pattern_properties.push_back(PatternNode{std::move(*re), *n});
+      node.pattern_properties.push_back(PatternNode{std::move(re.value()), n.value()});
     }
   }
   return {};
@@ -385,7 +387,7 @@ Result<void> Compiler::compileValidation(Node& node, const boost::json::object& 
     if (const auto* s = obj.if_contains(kw)) {
       auto n = nonNegative(*s, node.location, kw);
       if (!n) return n.error();
-      out = *n;
+      out = n.value();
     }
     return {};
   };
@@ -401,13 +403,13 @@ Result<void> Compiler::compileValidation(Node& node, const boost::json::object& 
       for (const auto& item : t->get_array()) {
         auto bit = typeBit(item, node.location);
         if (!bit) return bit.error();
-        node.types |= *bit;
+        node.types |= bit.value();
       }
       if (node.types == 0) return invalid(node.location, "type must not be empty");
     } else {
       auto bit = typeBit(*t, node.location);
       if (!bit) return bit.error();
-      node.types = *bit;
+      node.types = bit.value();
     }
   }
   if (const auto* c = obj.if_contains("const")) node.const_value = *c;
@@ -442,7 +444,7 @@ Result<void> Compiler::compileValidation(Node& node, const boost::json::object& 
       return Error(SchemaError::BadPattern, "schema at " + childLocation(node.location, "pattern") +
                                                 ": " + re.error().message);
     }
-    node.pattern = std::move(*re);
+    node.pattern = std::move(re.value());
   }
   if (const auto* r = obj.if_contains("required")) {
     if (!r->is_array()) return invalid(node.location, "required must be an array of strings");
@@ -496,7 +498,7 @@ Result<std::shared_ptr<const CompiledSchema>> CompiledSchema::compile(
   auto root = compiler.nodeFor(schema, root_uri, "#");
   if (!root) return root.error();
   BASTION_TRY(compiler.run());
-  compiled->tree().root = *root;
+  compiled->tree().root = root.value();
   return std::shared_ptr<const CompiledSchema>(std::move(compiled));
 }
 

@@ -172,6 +172,22 @@ TEST(Schema, RecursionIsBoundedNeverInfinite) {
   }
 }
 
+// Intent: a long chain of distinct references (no cycle) is cut off before the stack runs out.
+TEST(SchemaLimits, LongReferenceChainIsLimitExceeded) {
+  boost::json::object defs;
+  for (int i = 0; i < 3000; ++i) {
+    defs["d" + std::to_string(i)] = {{"$ref", "#/$defs/d" + std::to_string(i + 1)}};
+  }
+  defs["d3000"] = {{"type", "integer"}};
+  boost::json::object schema{{"$defs", defs}, {"$ref", "#/$defs/d0"}};
+  auto compiled = CompiledSchema::compile(schema);
+  ASSERT_TRUE(compiled.has_value());
+  const auto r = (*compiled)->validate(boost::json::value(1));
+  EXPECT_FALSE(r.valid);
+  EXPECT_TRUE(r.limit_exceeded);
+  EXPECT_NE(r.errors.at(0).message.find("nests too deeply"), std::string::npos);
+}
+
 std::string nested(std::string_view open, std::string_view inner, std::string_view close,
                    std::size_t n) {
   std::string s;
