@@ -57,7 +57,7 @@ bool parseHex(std::string_view s, std::uint32_t& cp) {
 
 // Translates the escape starting at ecma[i] == '\\'; advances i past it.
 Result<void> translateEscape(std::string_view ecma, std::size_t& i, bool in_class,
-                             std::string& out) {
+                             RegexMode mode, std::string& out) {
   if (i + 1 >= ecma.size()) return Error(SchemaError::BadPattern, "pattern ends with '\\'");
   const char c = ecma[i + 1];
   i += 2;
@@ -151,12 +151,25 @@ Result<void> translateEscape(std::string_view ecma, std::size_t& i, bool in_clas
       i = close + 1;
       return {};
     }
-    case 'k':
-      return refuse("a named backreference");
+    case 'k': {
+      const std::size_t close = ecma.find('>', i);
+      if (mode == RegexMode::Match || i >= ecma.size() || ecma[i] != '<' ||
+          close == std::string_view::npos) {
+        return refuse("a named backreference");
+      }
+      i = close + 1;
+      out += "(?:)";
+      return {};
+    }
     default:
       break;
   }
-  if (c >= '1' && c <= '9') return refuse("a backreference");
+  if (c >= '1' && c <= '9') {
+    if (mode == RegexMode::Match) return refuse("a backreference");
+    while (i < ecma.size() && std::isdigit(static_cast<unsigned char>(ecma[i])) != 0) ++i;
+    out += "(?:)";
+    return {};
+  }
   if (std::isalnum(static_cast<unsigned char>(c)) != 0) return refuse("an unknown escape");
   // Identity escape of punctuation: RE2 accepts the same spelling.
   out.push_back('\\');
@@ -166,7 +179,7 @@ Result<void> translateEscape(std::string_view ecma, std::size_t& i, bool in_clas
 
 }  // namespace
 
-Result<std::string> translateEcmaRegex(std::string_view ecma) {
+Result<std::string> translateEcmaRegex(std::string_view ecma, RegexMode mode) {
   std::string out;
   out.reserve(ecma.size() + 8);
   bool in_class = false;
@@ -174,7 +187,7 @@ Result<std::string> translateEcmaRegex(std::string_view ecma) {
   while (i < ecma.size()) {
     const char c = ecma[i];
     if (c == '\\') {
-      auto r = translateEscape(ecma, i, in_class, out);
+      auto r = translateEscape(ecma, i, in_class, mode, out);
       if (!r) return r.error();
       continue;
     }
@@ -214,7 +227,10 @@ Result<std::string> translateEcmaRegex(std::string_view ecma) {
       const std::string_view rest = ecma.substr(i + 2);
       if (rest.starts_with("=") || rest.starts_with("!") || rest.starts_with("<=") ||
           rest.starts_with("<!")) {
-        return refuse("lookaround");
+        if (mode == RegexMode::Match) return refuse("lookaround");
+        out += "(?:";  // syntax check only: the assertion's body must still parse
+        i += rest.starts_with("<") ? std::size_t{4} : std::size_t{3};
+        continue;
       }
       if (rest.starts_with("<")) {  // named group: RE2 of Debian 12 knows only (?P<name>
         out += "(?P<";
@@ -231,7 +247,7 @@ Result<std::string> translateEcmaRegex(std::string_view ecma) {
 }
 
 Result<Regex> Regex::compile(std::string_view ecma) {
-  auto translated = translateEcmaRegex(ecma);
+  auto translated = translateEcmaRegex(ecma, RegexMode::Match);
   if (!translated) return translated.error();
   RE2::Options options;
   options.set_log_errors(false);
@@ -242,6 +258,15 @@ Result<Regex> Regex::compile(std::string_view ecma) {
     return Error(SchemaError::BadPattern, "pattern is not a valid regular expression: " + re->error());
   }
   return Regex(std::move(re), std::move(translated.value()));
+}
+
+bool isEcmaRegexSyntax(std::string_view ecma) {
+  auto translated = translateEcmaRegex(ecma, RegexMode::SyntaxOnly);
+  if (!translated) return false;
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_max_mem(std::int64_t{1} << 20);
+  return re2::RE2(translated.value(), options).ok();
 }
 
 bool Regex::search(std::string_view text) const { return RE2::PartialMatch(text, *re_); }

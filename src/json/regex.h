@@ -32,7 +32,15 @@ class Regex {
   std::string translated_;
 };
 
+enum class RegexMode {
+  Match,       // the result must match exactly what ECMA-262 matches
+  SyntaxOnly,  // only well-formedness matters: backreferences and lookaround become no-ops
+};
+
 // The translation step alone: ECMA-262 syntax to RE2 syntax, or the reason it is refused.
-[[nodiscard]] Result<std::string> translateEcmaRegex(std::string_view ecma);
+[[nodiscard]] Result<std::string> translateEcmaRegex(std::string_view ecma, RegexMode mode);
+
+// The `regex` format: is `ecma` a well-formed ECMA-262 pattern (as far as RE2 can tell)?
+[[nodiscard]] bool isEcmaRegexSyntax(std::string_view ecma);
 
 }  // namespace bastion::json

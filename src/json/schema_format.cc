@@ -379,7 +379,7 @@ bool isUriTemplate(std::string_view s) {
   return true;
 }
 
-bool isRegex(std::string_view s) { return Regex::compile(s).has_value(); }
+bool isRegex(std::string_view s) { return isEcmaRegexSyntax(s); }
 
 bool isIdnHostname(std::string_view s) {
   if (isAscii(s)) return isHostname(s);

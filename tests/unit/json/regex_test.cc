@@ -74,5 +74,15 @@ TEST(Regex, RejectsMalformedPatterns) {
   expectRefused("a{2,1}");
 }
 
+// Intent: the `regex` format accepts well-formed ECMA-262 that RE2 could not run, and only that.
+TEST(Regex, SyntaxCheckAcceptsWhatMatchingRefuses) {
+  EXPECT_TRUE(isEcmaRegexSyntax("(a)\\1"));
+  EXPECT_TRUE(isEcmaRegexSyntax("(?<n>a)\\k<n>"));
+  EXPECT_TRUE(isEcmaRegexSyntax("(?<=a+)b(?!c)"));
+  EXPECT_FALSE(isEcmaRegexSyntax("(?<=a"));
+  EXPECT_FALSE(isEcmaRegexSyntax("^(abc]"));
+  EXPECT_FALSE(Regex::compile("(a)\\1").has_value());
+}
+
 }  // namespace
 }  // namespace bastion::json
