@@ -61,7 +61,8 @@ bool RequestContext::send(const boost::json::value& message) const {
   return init_.out != nullptr && init_.out->send(message);
 }
 
-void RequestContext::progress(double progress, std::optional<double> total, std::string_view message) {
+void RequestContext::progress(double progress, std::optional<double> total,
+                              std::string_view message) {
   if (init_.progress_token == nullptr || cancelled()) {
     return;
   }
@@ -158,15 +159,16 @@ Result<boost::json::value> RequestContext::legacyRequest(std::string_view method
     if (cancelled() || std::chrono::steady_clock::now() >= deadline) {
       lock.unlock();
       session->dropPendingRequest(id);
-      out->send(rpc::notification("notifications/cancelled",
-                                  {{"requestId", id}, {"reason", cancelled() ? "cancelled" : "timeout"}}));
+      out->send(rpc::notification(
+          "notifications/cancelled",
+          {{"requestId", id}, {"reason", cancelled() ? "cancelled" : "timeout"}}));
       if (cancelled()) {
         return Error(HandlerError::Cancelled, "the request was cancelled");
       }
       return Error(HandlerError::ClientRequestFailed, "the client did not answer in time");
     }
-    waiter->cv.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() +
-                                                       std::chrono::milliseconds(20)));
+    waiter->cv.wait_until(
+        lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(20)));
   }
   const boost::json::value response = std::move(*waiter->response);
   lock.unlock();

@@ -4,10 +4,9 @@
 // block for the client's response. Modern (MRTR): request() answers from the retried
 // request's inputResponses (and sealed requestState) or records an input request.
 
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,7 +27,7 @@ class RequestContext final : public CallContext {
     const Principal* principal = nullptr;
     std::string protocol_version;
     const boost::json::object* client_capabilities = nullptr;  // modern: from _meta
-    std::shared_ptr<Session> session;                           // legacy, and stdio
+    std::shared_ptr<Session> session;                          // legacy, and stdio
     std::shared_ptr<Outbound> out;
     std::shared_ptr<std::atomic<bool>> transport_cancelled;
     std::shared_ptr<std::atomic<bool>> request_cancelled;

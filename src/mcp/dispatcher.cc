@@ -190,7 +190,8 @@ MethodResult runTracked(const rpc::Envelope& env, Session* session,
 std::unique_ptr<Dispatcher> Dispatcher::create(std::shared_ptr<const Server> server,
                                                std::shared_ptr<SessionStore> sessions,
                                                DispatcherOptions options) {
-  return std::make_unique<DispatcherImpl>(std::move(server), std::move(sessions), std::move(options));
+  return std::make_unique<DispatcherImpl>(std::move(server), std::move(sessions),
+                                          std::move(options));
 }
 
 }  // namespace bastion::mcp

@@ -3,6 +3,13 @@
 // Transports frame and authenticate; the dispatcher does everything else:
 //   era selection -> (authorize) -> (rate limit) -> validate -> execute -> (guard) -> respond.
 // Steps in parentheses are hooks filled by later layers; none can be skipped by any route.
+//
+// Era selection, per request: a request whose params._meta carries
+// io.modelcontextprotocol/protocolVersion or .../clientCapabilities, and server/discover, is
+// modern (2026-07-28, stateless; a missing field is -32602 / HTTP 400). Everything else is
+// legacy and needs a session that went through `initialize` (else -32602 / HTTP 400); stdio
+// passes its one session, HTTP the one named by Mcp-Session-Id. Client JSON-RPC responses
+// resolve the session's pending server-to-client requests (202, no body).
 
 #include <boost/json/value.hpp>
 

@@ -2,7 +2,6 @@
 // Internal to bastion::mcp: what the dispatcher shares with its two era front-ends.
 
 #include <boost/json/object.hpp>
-
 #include <memory>
 #include <string_view>
 
@@ -18,7 +17,8 @@ namespace bastion::mcp {
 
 inline constexpr std::string_view kModernVersion = "2026-07-28";
 inline constexpr std::string_view kMetaProtocolVersion = "io.modelcontextprotocol/protocolVersion";
-inline constexpr std::string_view kMetaClientCapabilities = "io.modelcontextprotocol/clientCapabilities";
+inline constexpr std::string_view kMetaClientCapabilities =
+    "io.modelcontextprotocol/clientCapabilities";
 inline constexpr std::string_view kMetaLogLevel = "io.modelcontextprotocol/logLevel";
 inline constexpr std::string_view kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
 

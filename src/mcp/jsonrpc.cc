@@ -18,7 +18,9 @@ Envelope invalid(const boost::json::value* id, int code, std::string_view messag
   return e;
 }
 
-bool validId(const boost::json::value& id) { return id.is_string() || id.is_int64() || id.is_uint64(); }
+bool validId(const boost::json::value& id) {
+  return id.is_string() || id.is_int64() || id.is_uint64();
+}
 
 }  // namespace
 
@@ -117,12 +119,14 @@ boost::system::result<boost::json::value, boost::json::value> parseMessage(std::
                        too_deep ? "Parse error: nesting too deep" : "Parse error: malformed JSON")};
   }
   if (v.is_array()) {
-    return {boost::system::in_place_error,
-            rpc::error(nullptr, rpc::kInvalidRequest, "Invalid Request: batches are not supported")};
+    return {
+        boost::system::in_place_error,
+        rpc::error(nullptr, rpc::kInvalidRequest, "Invalid Request: batches are not supported")};
   }
   if (!v.is_object()) {
-    return {boost::system::in_place_error,
-            rpc::error(nullptr, rpc::kInvalidRequest, "Invalid Request: a message must be an object")};
+    return {
+        boost::system::in_place_error,
+        rpc::error(nullptr, rpc::kInvalidRequest, "Invalid Request: a message must be an object")};
   }
   return {boost::system::in_place_value, std::move(v)};
 }

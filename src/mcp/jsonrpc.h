@@ -4,7 +4,6 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,9 +16,9 @@ inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
-inline constexpr int kResourceNotFoundLegacy = -32002;   // 2025-11-25 and earlier only
-inline constexpr int kHeaderMismatch = -32020;           // 2026-07-28
-inline constexpr int kMissingClientCapability = -32021;  // 2026-07-28
+inline constexpr int kResourceNotFoundLegacy = -32002;      // 2025-11-25 and earlier only
+inline constexpr int kHeaderMismatch = -32020;              // 2026-07-28
+inline constexpr int kMissingClientCapability = -32021;     // 2026-07-28
 inline constexpr int kUnsupportedProtocolVersion = -32022;  // 2026-07-28
 
 enum class MessageKind { Request, Notification, Response, Invalid };
@@ -27,10 +26,10 @@ enum class MessageKind { Request, Notification, Response, Invalid };
 // A validated view of one message. Pointers refer into the message it was made from.
 struct Envelope {
   MessageKind kind = MessageKind::Invalid;
-  const boost::json::value* id = nullptr;  // requests and responses
-  std::string_view method;                 // requests and notifications
+  const boost::json::value* id = nullptr;       // requests and responses
+  std::string_view method;                      // requests and notifications
   const boost::json::object* params = nullptr;  // null when absent
-  int error_code = 0;                      // when Invalid: -32600 or -32602
+  int error_code = 0;                           // when Invalid: -32600 or -32602
   std::string_view error_message;
 };
 

@@ -27,7 +27,8 @@ DispatchResult initialize(const DispatchEnv& denv, Inbound& in, const rpc::Envel
   const auto& params = paramsOf(env);
   const auto* requested = params.if_contains("protocolVersion");
   if (requested == nullptr || !requested->is_string()) {
-    return errorAnswer(env, rpc::kInvalidParams, "Invalid params: protocolVersion is required", 400);
+    return errorAnswer(env, rpc::kInvalidParams, "Invalid params: protocolVersion is required",
+                       400);
   }
   std::string_view version = kLegacyVersions.front();
   for (auto v : kLegacyVersions) {
@@ -88,8 +89,8 @@ DispatchResult sessionMethod(Inbound& in, const rpc::Envelope& env) {
   Session& session = *in.session;
   if (env.method == "logging/setLevel") {
     const auto* level = params.if_contains("level");
-    const auto parsed = level != nullptr && level->is_string() ? parseLogLevel(level->get_string())
-                                                               : std::nullopt;
+    const auto parsed =
+        level != nullptr && level->is_string() ? parseLogLevel(level->get_string()) : std::nullopt;
     if (!parsed) {
       return errorAnswer(env, rpc::kInvalidParams, "Invalid params: unknown log level", 200);
     }

@@ -1,5 +1,4 @@
 #include <boost/json/serialize.hpp>
-
 #include <charconv>
 #include <cstdlib>
 

@@ -5,7 +5,6 @@
 
 #include <boost/json/object.hpp>
 #include <boost/system/result.hpp>
-
 #include <optional>
 #include <string>
 
@@ -23,9 +22,9 @@ struct RpcError {
 };
 
 // Outcome codes: positive, so they can never be mistaken for a JSON-RPC code on the wire.
-inline constexpr int kOutcomeInputRequired = 1;        // modern: answer resultType input_required
-inline constexpr int kOutcomeCancelled = 2;            // answer nothing
-inline constexpr int kOutcomeMissingCapability = 3;    // modern: -32021
+inline constexpr int kOutcomeInputRequired = 1;      // modern: answer resultType input_required
+inline constexpr int kOutcomeCancelled = 2;          // answer nothing
+inline constexpr int kOutcomeMissingCapability = 3;  // modern: -32021
 
 using MethodResult = boost::system::result<boost::json::object, RpcError>;
 [[noreturn]] void throw_exception_from_error(const RpcError& e, const boost::source_location& loc);

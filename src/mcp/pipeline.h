@@ -25,7 +25,15 @@ bool admitted(const auth::Principal& principal, const ToolSpec& tool);
 // build registers no secrets, so results pass unchanged.
 void guard(const ToolSpec& tool, ToolResult& result);
 
-enum class CallOutcome { Ok, ToolError, InvalidArguments, Refused, Failed, Cancelled, InputRequired };
+enum class CallOutcome {
+  Ok,
+  ToolError,
+  InvalidArguments,
+  Refused,
+  Failed,
+  Cancelled,
+  InputRequired
+};
 
 // Audit: the audit layer records who called what (names and digests, never content), the
 // outcome and the latency here. The core build has no audit sink attached.

@@ -18,7 +18,9 @@ boost::system::result<TemplateVars, RpcError> promptArguments(const PromptSpec& 
     if (!args->is_object()) {
       return invalidParams("Invalid params: arguments must be an object");
     }
-    for (const auto& [key, value] : args->get_object()) {
+    for (const auto& entry : args->get_object()) {
+      const std::string_view key = entry.key();
+      const boost::json::value& value = entry.value();
       const bool declared = std::any_of(spec.arguments.begin(), spec.arguments.end(),
                                         [&](const PromptArgument& a) { return a.name == key; });
       if (!declared) {
@@ -43,7 +45,8 @@ boost::json::object promptResultJson(PromptResult&& r) {
   boost::json::array messages;
   messages.reserve(r.messages.size());
   for (auto& m : r.messages) {
-    messages.push_back(boost::json::object{{"role", std::move(m.role)}, {"content", std::move(m.content)}});
+    messages.push_back(
+        boost::json::object{{"role", std::move(m.role)}, {"content", std::move(m.content)}});
   }
   boost::json::object out;
   if (!r.description.empty()) {
@@ -63,8 +66,9 @@ boost::system::result<const CompletionHandler*, RpcError> completionTarget(const
   }
   if (type->get_string() == "ref/prompt") {
     const auto* name = ref_obj->if_contains("name");
-    const CompiledPrompt* p =
-        name != nullptr && name->is_string() ? call.registry.findPrompt(name->get_string()) : nullptr;
+    const CompiledPrompt* p = name != nullptr && name->is_string()
+                                  ? call.registry.findPrompt(name->get_string())
+                                  : nullptr;
     if (p == nullptr) {
       return invalidParams("Invalid params: unknown prompt");
     }
@@ -72,8 +76,9 @@ boost::system::result<const CompletionHandler*, RpcError> completionTarget(const
   }
   if (type->get_string() == "ref/resource") {
     const auto* uri = ref_obj->if_contains("uri");
-    const CompiledTemplate* t =
-        uri != nullptr && uri->is_string() ? call.registry.findTemplate(uri->get_string()) : nullptr;
+    const CompiledTemplate* t = uri != nullptr && uri->is_string()
+                                    ? call.registry.findTemplate(uri->get_string())
+                                    : nullptr;
     if (t == nullptr) {
       return invalidParams("Invalid params: unknown resource template");
     }
@@ -160,9 +165,8 @@ MethodResult completionComplete(const MethodCall& call) {
   for (std::size_t i = 0; i < std::min(total, kMaxCompletionValues); ++i) {
     out.push_back(boost::json::string(std::move(values[i])));
   }
-  boost::json::object completion{{"values", std::move(out)},
-                                 {"total", total},
-                                 {"hasMore", total > kMaxCompletionValues}};
+  boost::json::object completion{
+      {"values", std::move(out)}, {"total", total}, {"hasMore", total > kMaxCompletionValues}};
   return boost::json::object{{"completion", std::move(completion)}};
 }
 

@@ -7,7 +7,9 @@
 namespace bastion::mcp {
 namespace {
 
-Error regError(RegistrationError code, std::string message) { return Error(code, std::move(message)); }
+Error regError(RegistrationError code, std::string message) {
+  return Error(code, std::move(message));
+}
 
 void putIfNotEmpty(boost::json::object& o, std::string_view key, const std::string& value) {
   if (!value.empty()) {
@@ -43,10 +45,9 @@ Result<std::shared_ptr<const json::CompiledSchema>> compileSchema(const boost::j
 }
 
 bool validUri(std::string_view uri) {
-  return !uri.empty() && uri.size() <= 2048 &&
-         std::none_of(uri.begin(), uri.end(), [](char c) {
-           return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F;
-         });
+  return !uri.empty() && uri.size() <= 2048 && std::none_of(uri.begin(), uri.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F;
+  });
 }
 
 }  // namespace
@@ -147,7 +148,8 @@ Result<void> Registry::addResourceTemplate(ResourceTemplateSpec spec) {
     return regError(RegistrationError::InvalidName, "resource template needs a name");
   }
   if (template_index_.contains(spec.uri_template)) {
-    return regError(RegistrationError::Duplicate, "duplicate resource template: " + spec.uri_template);
+    return regError(RegistrationError::Duplicate,
+                    "duplicate resource template: " + spec.uri_template);
   }
   if (!spec.handler) {
     return regError(RegistrationError::MissingHandler, "resource template has no handler");

@@ -4,7 +4,6 @@
 // from any thread, without locks.
 
 #include <boost/json/object.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,7 +22,7 @@ struct CompiledTool {
   ToolSpec spec;
   std::shared_ptr<const json::CompiledSchema> input;   // closed unless open_arguments
   std::shared_ptr<const json::CompiledSchema> output;  // null when no outputSchema
-  boost::json::object definition;                       // the tools/list entry
+  boost::json::object definition;                      // the tools/list entry
 };
 
 struct CompiledResource {

@@ -22,7 +22,8 @@ RequestStateCodec::RequestStateCodec(RandomSource& rng, std::chrono::seconds ttl
   rng.fill(key_.data(), key_.size());
 }
 
-std::string RequestStateCodec::mac(const auth::Principal& principal, std::string_view payload) const {
+std::string RequestStateCodec::mac(const auth::Principal& principal,
+                                   std::string_view payload) const {
   std::string input;
   input.reserve(principal.iss.size() + principal.sub.size() + principal.client_id.size() +
                 payload.size() + 3);
@@ -52,11 +53,9 @@ std::string RequestStateCodec::seal(const auth::Principal& principal, std::strin
   return payload + "." + base64Encode(mac(principal, payload), Base64Alphabet::Url);
 }
 
-std::optional<boost::json::object> RequestStateCodec::open(std::string_view state,
-                                                           const auth::Principal& principal,
-                                                           std::string_view method,
-                                                           std::string_view target,
-                                                           std::chrono::system_clock::time_point now) const {
+std::optional<boost::json::object> RequestStateCodec::open(
+    std::string_view state, const auth::Principal& principal, std::string_view method,
+    std::string_view target, std::chrono::system_clock::time_point now) const {
   const auto dot = state.rfind('.');
   if (dot == std::string_view::npos) {
     return std::nullopt;

@@ -5,9 +5,8 @@
 // expiry, so state cannot be replayed by another principal, on another request, or late.
 // The payload is readable by the client (it holds the client's own answers), never secret.
 
-#include <boost/json/object.hpp>
-
 #include <array>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <optional>
 #include <string>

@@ -43,7 +43,8 @@ MethodResult contentsResult(Result<std::vector<ResourceContents>> r, Era era) {
       case HandlerError::InvalidParams:
         return invalidParams("Invalid params: " + r.error().message);
       default:
-        return RpcError{rpc::kInternalError, "Internal error: resource read failed", std::nullopt, 200};
+        return RpcError{rpc::kInternalError, "Internal error: resource read failed", std::nullopt,
+                        200};
     }
   }
   boost::json::array contents;

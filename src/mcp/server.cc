@@ -8,7 +8,9 @@ Server::Server(ServerInfo info) : registry_(std::make_unique<Registry>(std::move
 Server::~Server() = default;
 
 Result<void> Server::addTool(ToolSpec spec) { return registry_->addTool(std::move(spec)); }
-Result<void> Server::addResource(ResourceSpec spec) { return registry_->addResource(std::move(spec)); }
+Result<void> Server::addResource(ResourceSpec spec) {
+  return registry_->addResource(std::move(spec));
+}
 Result<void> Server::addResourceTemplate(ResourceTemplateSpec spec) {
   return registry_->addResourceTemplate(std::move(spec));
 }

@@ -5,7 +5,8 @@
 
 namespace bastion::mcp {
 
-Session::Session(std::string id, auth::Principal owner) : id_(std::move(id)), owner_(std::move(owner)) {}
+Session::Session(std::string id, auth::Principal owner)
+    : id_(std::move(id)), owner_(std::move(owner)) {}
 
 std::string Session::protocolVersion() const {
   std::lock_guard lock(mu_);
@@ -88,7 +89,8 @@ bool Session::resolvePendingRequest(const std::string& id, const boost::json::va
   return true;
 }
 
-void Session::trackRequest(const std::string& request_key, std::shared_ptr<std::atomic<bool>> flag) {
+void Session::trackRequest(const std::string& request_key,
+                           std::shared_ptr<std::atomic<bool>> flag) {
   std::lock_guard lock(mu_);
   in_flight_[request_key] = std::move(flag);
 }

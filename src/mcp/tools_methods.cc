@@ -2,7 +2,6 @@
 // check our own output, guard, audit) for both eras.
 
 #include <boost/json/serialize.hpp>
-
 #include <chrono>
 
 #include "mcp/jsonrpc.h"
@@ -136,7 +135,8 @@ MethodResult toolsCall(const MethodCall& call) {
     return toWire(std::move(r));
   };
   if (!pipeline::admitted(who, tool->spec)) {
-    return finish(pipeline::CallOutcome::Refused, ToolResult::error("rate limit exceeded; retry later"));
+    return finish(pipeline::CallOutcome::Refused,
+                  ToolResult::error("rate limit exceeded; retry later"));
   }
   const boost::json::value* args = call.params.if_contains("arguments");
   if (args == nullptr || args->is_null()) {
@@ -162,7 +162,8 @@ MethodResult toolsCall(const MethodCall& call) {
   }
   ToolResult result = std::move(*executed);
   pipeline::guard(tool->spec, result);
-  const auto outcome = result.is_error ? pipeline::CallOutcome::ToolError : pipeline::CallOutcome::Ok;
+  const auto outcome =
+      result.is_error ? pipeline::CallOutcome::ToolError : pipeline::CallOutcome::Ok;
   return finish(outcome, std::move(result));
 }
 

@@ -11,7 +11,9 @@ bool validVarChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-Error bad(std::string message) { return Error(RegistrationError::InvalidTemplate, std::move(message)); }
+Error bad(std::string message) {
+  return Error(RegistrationError::InvalidTemplate, std::move(message));
+}
 
 }  // namespace
 

@@ -76,9 +76,12 @@ rpc::Envelope inspectText(std::string_view text, json::value& holder) {
 TEST(Inspect, ClassifiesRequestNotificationResponse) {
   // The three message kinds are told apart by method and id.
   json::value v;
-  EXPECT_EQ(inspectText(R"({"jsonrpc":"2.0","id":"a","method":"m"})", v).kind, rpc::MessageKind::Request);
-  EXPECT_EQ(inspectText(R"({"jsonrpc":"2.0","method":"m"})", v).kind, rpc::MessageKind::Notification);
-  EXPECT_EQ(inspectText(R"({"jsonrpc":"2.0","id":3,"result":{}})", v).kind, rpc::MessageKind::Response);
+  EXPECT_EQ(inspectText(R"({"jsonrpc":"2.0","id":"a","method":"m"})", v).kind,
+            rpc::MessageKind::Request);
+  EXPECT_EQ(inspectText(R"({"jsonrpc":"2.0","method":"m"})", v).kind,
+            rpc::MessageKind::Notification);
+  EXPECT_EQ(inspectText(R"({"jsonrpc":"2.0","id":3,"result":{}})", v).kind,
+            rpc::MessageKind::Response);
   EXPECT_EQ(inspectText(R"({"jsonrpc":"2.0","id":3,"error":{"code":1,"message":"x"}})", v).kind,
             rpc::MessageKind::Response);
 }
@@ -97,10 +100,10 @@ TEST(Inspect, WrongVersionIsInvalidRequest) {
 TEST(Inspect, NullOrFractionalIdIsInvalidRequest) {
   // MCP ids are strings or integers, never null, fractional, or structured.
   json::value v;
-  for (auto text : {R"({"jsonrpc":"2.0","id":null,"method":"m"})",
-                    R"({"jsonrpc":"2.0","id":1.5,"method":"m"})",
-                    R"({"jsonrpc":"2.0","id":{},"method":"m"})",
-                    R"({"jsonrpc":"2.0","id":[1],"method":"m"})"}) {
+  for (auto text :
+       {R"({"jsonrpc":"2.0","id":null,"method":"m"})", R"({"jsonrpc":"2.0","id":1.5,"method":"m"})",
+        R"({"jsonrpc":"2.0","id":{},"method":"m"})",
+        R"({"jsonrpc":"2.0","id":[1],"method":"m"})"}) {
     auto e = inspectText(text, v);
     EXPECT_EQ(e.kind, rpc::MessageKind::Invalid) << text;
     EXPECT_EQ(e.error_code, rpc::kInvalidRequest) << text;

@@ -13,7 +13,8 @@ namespace json = boost::json;
 
 json::value initializeRequest(std::string_view version, json::object caps = {}) {
   return request(1, "initialize",
-                 {{"protocolVersion", version}, {"capabilities", std::move(caps)},
+                 {{"protocolVersion", version},
+                  {"capabilities", std::move(caps)},
                   {"clientInfo", {{"name", "c"}, {"version", "1"}}}});
 }
 
@@ -104,7 +105,8 @@ TEST(LegacyEra, InitializedNotificationIsAccepted) {
   // notifications/initialized -> 202, no body, session marked.
   Harness h;
   auto session = h.stdioSession();
-  auto r = h.legacy(session, json::object{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
+  auto r =
+      h.legacy(session, json::object{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}});
   EXPECT_FALSE(r.response);
   EXPECT_EQ(r.http_status, 202);
   EXPECT_TRUE(session->initialized());
@@ -113,8 +115,10 @@ TEST(LegacyEra, InitializedNotificationIsAccepted) {
 TEST(LegacyEra, UnknownMethodIsMethodNotFound) {
   // -32601 for anything we do not serve.
   Harness h;
-  EXPECT_EQ(errorCode(h.legacy(h.stdioSession(), request(3, "tools/explode"))), rpc::kMethodNotFound);
-  EXPECT_EQ(errorCode(h.legacy(h.stdioSession(), request(3, "server/unknown"))), rpc::kMethodNotFound);
+  EXPECT_EQ(errorCode(h.legacy(h.stdioSession(), request(3, "tools/explode"))),
+            rpc::kMethodNotFound);
+  EXPECT_EQ(errorCode(h.legacy(h.stdioSession(), request(3, "server/unknown"))),
+            rpc::kMethodNotFound);
 }
 
 TEST(LegacyEra, SetLevelControlsLogNotifications) {
@@ -123,7 +127,8 @@ TEST(LegacyEra, SetLevelControlsLogNotifications) {
   auto session = h.stdioSession();
   h.legacy(session, request(2, "tools/call", {{"name", "progress"}}));
   EXPECT_TRUE(h.out->withMethod("notifications/message").empty());
-  EXPECT_TRUE(resultOf(h.legacy(session, request(3, "logging/setLevel", {{"level", "warning"}}))).empty());
+  EXPECT_TRUE(
+      resultOf(h.legacy(session, request(3, "logging/setLevel", {{"level", "warning"}}))).empty());
   h.legacy(session, request(4, "tools/call", {{"name", "progress"}}));
   auto logs = h.out->withMethod("notifications/message");
   ASSERT_EQ(logs.size(), 1U);
@@ -135,8 +140,9 @@ TEST(LegacyEra, SetLevelControlsLogNotifications) {
 TEST(LegacyEra, SetLevelRejectsUnknownLevel) {
   // Only RFC 5424 names are levels.
   Harness h;
-  EXPECT_EQ(errorCode(h.legacy(h.stdioSession(), request(2, "logging/setLevel", {{"level", "loud"}}))),
-            rpc::kInvalidParams);
+  EXPECT_EQ(
+      errorCode(h.legacy(h.stdioSession(), request(2, "logging/setLevel", {{"level", "loud"}}))),
+      rpc::kInvalidParams);
 }
 
 TEST(LegacyEra, SubscribeAndUnsubscribe) {
@@ -154,7 +160,8 @@ TEST(LegacyEra, ProgressNotificationsCarryToken) {
   // With _meta.progressToken, each progress() becomes notifications/progress.
   Harness h;
   auto session = h.stdioSession();
-  h.legacy(session, request(2, "tools/call", {{"name", "progress"}, {"_meta", {{"progressToken", "tok"}}}}));
+  h.legacy(session,
+           request(2, "tools/call", {{"name", "progress"}, {"_meta", {{"progressToken", "tok"}}}}));
   auto p = h.out->withMethod("notifications/progress");
   ASSERT_EQ(p.size(), 3U);
   EXPECT_EQ(p[0].at("params").at("progressToken"), "tok");
@@ -182,7 +189,8 @@ TEST(LegacyEra, CancelledRequestGetsNoResponse) {
                                      {"params", {{"requestId", 7}, {"reason", "user"}}}});
     }
   };
-  auto r = h.legacy(session, request(7, "tools/call", {{"name", "progress"}, {"_meta", {{"progressToken", 1}}}}));
+  auto r = h.legacy(
+      session, request(7, "tools/call", {{"name", "progress"}, {"_meta", {{"progressToken", 1}}}}));
   EXPECT_FALSE(r.response);
   EXPECT_EQ(h.out->withMethod("notifications/progress").size(), 1U);
 }
@@ -198,7 +206,8 @@ TEST(LegacyEra, CancellingAnotherIdDoesNothing) {
                                      {"params", {{"requestId", "7"}}}});
     }
   };
-  auto r = h.legacy(session, request(7, "tools/call", {{"name", "progress"}, {"_meta", {{"progressToken", 1}}}}));
+  auto r = h.legacy(
+      session, request(7, "tools/call", {{"name", "progress"}, {"_meta", {{"progressToken", 1}}}}));
   ASSERT_TRUE(r.response);
   EXPECT_EQ(firstText(resultOf(r)), "progressed");
 }
@@ -209,10 +218,12 @@ TEST(LegacyEra, SamplingRoundTripThroughOutbound) {
   auto session = h.stdioSession({{"sampling", json::object{}}});
   h.out->on_send = [&](const json::value& m) {
     if (m.at("method") == "sampling/createMessage") {
-      auto answer = h.legacy(session, json::object{
-          {"jsonrpc", "2.0"},
-          {"id", m.at("id")},
-          {"result", {{"role", "assistant"}, {"content", {{"type", "text"}, {"text", "hi"}}}}}});
+      auto answer = h.legacy(
+          session,
+          json::object{{"jsonrpc", "2.0"},
+                       {"id", m.at("id")},
+                       {"result",
+                        {{"role", "assistant"}, {"content", {{"type", "text"}, {"text", "hi"}}}}}});
       EXPECT_FALSE(answer.response);
       EXPECT_EQ(answer.http_status, 202);
     }
@@ -249,15 +260,77 @@ TEST(LegacyEra, ClientErrorAnswerBecomesToolError) {
 TEST(LegacyEra, ClientResponseWithUnknownIdIsIgnored) {
   // A stray or forged response does not disturb anything.
   Harness h;
-  auto r = h.legacy(h.stdioSession(), json::object{{"jsonrpc", "2.0"}, {"id", "bastion-99"}, {"result", {}}});
+  auto r = h.legacy(h.stdioSession(),
+                    json::object{{"jsonrpc", "2.0"}, {"id", "bastion-99"}, {"result", {}}});
   EXPECT_FALSE(r.response);
   EXPECT_EQ(r.http_status, 202);
+}
+
+TEST(LegacyEra, ServerRequestTimesOut) {
+  // A client that never answers: the tool fails after its timeout and we cancel our request.
+  Harness h;
+  auto session = h.stdioSession({{"roots", json::object{}}});
+  auto r = h.legacy(session, request(2, "tools/call", {{"name", "ask_quick"}}));
+  EXPECT_EQ(resultOf(r).at("isError"), true);
+  ASSERT_EQ(h.out->withMethod("roots/list").size(), 1U);
+  auto cancels = h.out->withMethod("notifications/cancelled");
+  ASSERT_EQ(cancels.size(), 1U);
+  EXPECT_EQ(cancels[0].at("params").at("requestId"), h.out->withMethod("roots/list")[0].at("id"));
+  // A late answer is dropped quietly.
+  auto late = h.legacy(session, json::object{{"jsonrpc", "2.0"},
+                                             {"id", cancels[0].at("params").at("requestId")},
+                                             {"result", {{"roots", json::array{}}}}});
+  EXPECT_EQ(late.http_status, 202);
+}
+
+TEST(LegacyEra, ServerRequestUsesStandaloneStreamWhenNoRequestStream) {
+  // A JSON-mode POST has no stream of its own: the request goes out on the GET stream.
+  Harness h;
+  auto session = h.stdioSession({{"sampling", json::object{}}});
+  auto standalone = std::make_shared<RecordingOutbound>();
+  session->setStandaloneStream(standalone);
+  standalone->on_send = [&](const json::value& m) {
+    h.legacy(session, json::object{{"jsonrpc", "2.0"},
+                                   {"id", m.at("id")},
+                                   {"result",
+                                    {{"role", "assistant"},
+                                     {"content", {{"type", "text"}, {"text", "via GET"}}}}}});
+  };
+  Inbound in;
+  in.message = request(2, "tools/call", {{"name", "ask_llm"}});
+  in.principal = alice();
+  in.session = session;
+  auto r = h.dispatcher->handle(std::move(in));
+  EXPECT_EQ(firstText(resultOf(r)), "LLM said: via GET");
+  EXPECT_EQ(standalone->withMethod("sampling/createMessage").size(), 1U);
+}
+
+TEST(LegacyEra, CloseStreamReachesOutbound) {
+  // ctx.closeStream() asks the transport to end the SSE response early.
+  Harness h;
+  h.legacy(h.stdioSession(), request(2, "tools/call", {{"name", "close_stream"}}));
+  EXPECT_EQ(h.out->closed, 1);
+}
+
+TEST(LegacyEra, SessionFloodGets503) {
+  // At the session bound, initialize is refused with HTTP 503 instead of growing.
+  Harness h;
+  h.sessions = std::make_shared<SessionStore>(
+      SessionLimits{.max_sessions = 1, .idle_timeout = std::chrono::seconds(60)}, systemRandom());
+  h.dispatcher = Dispatcher::create(h.server, h.sessions);
+  EXPECT_TRUE(
+      h.legacy(nullptr, initializeRequest("2025-11-25"), TransportKind::Http).created_session);
+  auto r = h.legacy(nullptr, initializeRequest("2025-11-25"), TransportKind::Http);
+  EXPECT_EQ(r.http_status, 503);
+  EXPECT_FALSE(r.created_session);
+  EXPECT_EQ(errorCode(r), rpc::kInternalError);
 }
 
 TEST(LegacyEra, InvalidEnvelopeIsBadRequest) {
   // Envelope errors are answered with 400 and the standard code.
   Harness h;
-  auto r = h.legacy(h.stdioSession(), json::object{{"jsonrpc", "2.0"}, {"id", nullptr}, {"method", "ping"}});
+  auto r = h.legacy(h.stdioSession(),
+                    json::object{{"jsonrpc", "2.0"}, {"id", nullptr}, {"method", "ping"}});
   EXPECT_EQ(errorCode(r), rpc::kInvalidRequest);
   EXPECT_EQ(r.http_status, 400);
 }

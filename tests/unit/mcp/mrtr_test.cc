@@ -77,7 +77,8 @@ TEST(Mrtr, TamperedRequestStateIsRejected) {
   Harness h;
   const auto r1 = resultOf(h.modern(askName()));
   std::string state(r1.at("requestState").as_string());
-  for (std::string bad : {state + "-TAMPERED", state.substr(1), std::string("x.y"), std::string("")}) {
+  for (std::string bad :
+       {state + "-TAMPERED", state.substr(1), std::string("x.y"), std::string("")}) {
     auto r = h.modern(askName({{"requestState", bad}}));
     EXPECT_EQ(errorCode(r), rpc::kInvalidParams) << bad;
   }
@@ -111,7 +112,8 @@ TEST(Mrtr, ExpiredRequestStateIsRejected) {
   Harness h;
   const auto r1 = resultOf(h.modern(askName()));
   h.wall_now += std::chrono::hours(1);
-  EXPECT_EQ(errorCode(h.modern(askName({{"requestState", r1.at("requestState")}}))), rpc::kInvalidParams);
+  EXPECT_EQ(errorCode(h.modern(askName({{"requestState", r1.at("requestState")}}))),
+            rpc::kInvalidParams);
 }
 
 TEST(Mrtr, NonObjectInputResponsesIsInvalidParams) {
@@ -142,7 +144,8 @@ TEST(Mrtr, NeverSendsServerRequestsOnTheStream) {
 TEST(Mrtr, SamplingInputKeysAreNumbered) {
   // request() without a key names inputs input-1, input-2, ...
   Harness h;
-  const auto r_res = h.modern(modernRequest(1, "tools/call", {{"name", "ask_llm"}}, {{"sampling", json::object{}}}));
+  const auto r_res = h.modern(
+      modernRequest(1, "tools/call", {{"name", "ask_llm"}}, {{"sampling", json::object{}}}));
   const auto& res = resultOf(r_res);
   EXPECT_TRUE(res.at("inputRequests").as_object().contains("input-1"));
 }

@@ -26,7 +26,9 @@ ResourceSpec resource(std::string uri, std::string name, ResourceHandler handler
 }
 
 ToolHandler noop() {
-  return [](const json::object&, CallContext&) -> Result<ToolResult> { return ToolResult::text("ok"); };
+  return [](const json::object&, CallContext&) -> Result<ToolResult> {
+    return ToolResult::text("ok");
+  };
 }
 
 TEST(Registry, ToolNamesAreValidated) {
@@ -62,7 +64,8 @@ TEST(Registry, ToolWithoutHandlerIsRefused) {
 TEST(Registry, InputSchemaMustBeObjectSchema) {
   // MCP requires inputSchema of type object.
   Server s(ServerInfo{});
-  auto r = s.addTool(ToolBuilder("t").input(json::parse(R"({"type":"string"})")).handler(noop()).build());
+  auto r = s.addTool(
+      ToolBuilder("t").input(json::parse(R"({"type":"string"})")).handler(noop()).build());
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, static_cast<int>(RegistrationError::InvalidSchema));
   auto r2 = s.addTool(ToolBuilder("u").output(json::value(3)).handler(noop()).build());
@@ -73,10 +76,11 @@ TEST(Registry, InputSchemaMustBeObjectSchema) {
 TEST(Registry, AdvertisedSchemaIsClosed) {
   // tools/list shows additionalProperties:false on schemas that left it unset.
   Server s(ServerInfo{});
-  ASSERT_TRUE(s.addTool(ToolBuilder("t")
-                            .input(json::parse(R"({"type":"object","properties":{"a":{"type":"string"}}})"))
-                            .handler(noop())
-                            .build()));
+  ASSERT_TRUE(
+      s.addTool(ToolBuilder("t")
+                    .input(json::parse(R"({"type":"object","properties":{"a":{"type":"string"}}})"))
+                    .handler(noop())
+                    .build()));
   const auto& def = s.registry().findTool("t")->definition;
   EXPECT_EQ(def.at("inputSchema").at("additionalProperties"), json::value(false));
 }
@@ -153,8 +157,10 @@ TEST(Registry, ResourcesAndTemplatesAreValidated) {
   ResourceTemplateSpec t;
   t.uri_template = "test://{+x}";
   t.name = "t";
-  t.handler = [](const std::string&, const TemplateVars&, CallContext&)
-      -> Result<std::vector<ResourceContents>> { return std::vector<ResourceContents>{}; };
+  t.handler = [](const std::string&, const TemplateVars&,
+                 CallContext&) -> Result<std::vector<ResourceContents>> {
+    return std::vector<ResourceContents>{};
+  };
   auto r = s.addResourceTemplate(t);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, static_cast<int>(RegistrationError::InvalidTemplate));
@@ -168,7 +174,9 @@ TEST(Registry, PromptArgumentsAreValidated) {
   Server s(ServerInfo{});
   PromptSpec p;
   p.name = "p";
-  p.handler = [](const TemplateVars&, CallContext&) -> Result<PromptResult> { return PromptResult{}; };
+  p.handler = [](const TemplateVars&, CallContext&) -> Result<PromptResult> {
+    return PromptResult{};
+  };
   p.arguments = {{"a", "", true}, {"a", "", false}};
   EXPECT_FALSE(s.addPrompt(p));
   p.arguments = {{"a", "", true}};

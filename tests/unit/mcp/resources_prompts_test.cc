@@ -96,7 +96,8 @@ TEST(Prompts, MissingRequiredArgumentIsInvalidParams) {
 TEST(Prompts, UnknownArgumentIsInvalidParams) {
   // Undeclared arguments are refused like unknown tool keys.
   Harness h;
-  auto r = legacyCall(h, "prompts/get", {{"name", "greet"}, {"arguments", {{"name", "A"}, {"evil", "x"}}}});
+  auto r = legacyCall(h, "prompts/get",
+                      {{"name", "greet"}, {"arguments", {{"name", "A"}, {"evil", "x"}}}});
   EXPECT_EQ(errorCode(r), rpc::kInvalidParams);
 }
 
@@ -142,8 +143,9 @@ TEST(Completion, UnknownReferenceIsInvalidParams) {
                                  {{"ref", {{"type", "ref/prompt"}, {"name", "nope"}}},
                                   {"argument", {{"name", "a"}, {"value", ""}}}})),
             rpc::kInvalidParams);
-  EXPECT_EQ(errorCode(legacyCall(h, "completion/complete",
-                                 {{"ref", {{"type", "ref/other"}}}, {"argument", {{"name", "a"}, {"value", ""}}}})),
+  EXPECT_EQ(errorCode(legacyCall(
+                h, "completion/complete",
+                {{"ref", {{"type", "ref/other"}}}, {"argument", {{"name", "a"}, {"value", ""}}}})),
             rpc::kInvalidParams);
 }
 

@@ -11,7 +11,8 @@ using std::chrono::seconds;
 using std::chrono::steady_clock;
 
 auth::Principal principal(std::string sub, std::string client = "c") {
-  return {.iss = "https://issuer", .sub = std::move(sub), .client_id = std::move(client), .scopes = {}};
+  return {
+      .iss = "https://issuer", .sub = std::move(sub), .client_id = std::move(client), .scopes = {}};
 }
 
 const steady_clock::time_point kT0{seconds(1000)};
@@ -25,9 +26,9 @@ TEST(SessionStore, IdsAre256BitUnpaddedBase64Url) {
     ASSERT_TRUE(s);
     const std::string& id = (*s)->id();
     EXPECT_EQ(id.size(), 43U);
-    EXPECT_EQ(id.find_first_not_of(
-                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-              std::string::npos);
+    EXPECT_EQ(
+        id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos);
     ids.insert(id);
   }
   EXPECT_EQ(ids.size(), 100U);

@@ -33,8 +33,8 @@ void addTools(Server& s) {
                                       "required":["sum"]})"))
                      .handler([](const json::object& args, CallContext&) -> Result<ToolResult> {
                        ToolResult r;
-                       r.structured = json::object{
-                           {"sum", args.at("a").to_number<double>() + args.at("b").to_number<double>()}};
+                       r.structured = json::object{{"sum", args.at("a").to_number<double>() +
+                                                               args.at("b").to_number<double>()}};
                        return r;
                      })
                      .build()));
@@ -87,35 +87,49 @@ void addInteractiveTools(Server& s) {
                          return r.error();
                        }
                        return ToolResult::text(
-                           "LLM said: " +
-                           std::string(r->at("content").at("text").as_string()));
+                           "LLM said: " + std::string(r->at("content").at("text").as_string()));
                      })
                      .build()));
-  must(s.addTool(ToolBuilder("ask_name")
+  must(s.addTool(ToolBuilder("ask_quick")
                      .handler([](const json::object&, CallContext& ctx) -> Result<ToolResult> {
-                       auto r = ctx.requestAs("user_name", "elicitation/create",
-                                              {{"message", "Your name?"}});
+                       auto r = ctx.request("roots/list", {}, std::chrono::milliseconds(1));
                        if (!r) {
                          return r.error();
                        }
-                       return ToolResult::text(
-                           "Hello " + std::string(r->at("content").at("name").as_string()));
+                       return ToolResult::text("roots: " + json::serialize(*r));
                      })
                      .build()));
-  must(s.addTool(ToolBuilder("two_rounds")
+  must(s.addTool(ToolBuilder("close_stream")
                      .handler([](const json::object&, CallContext& ctx) -> Result<ToolResult> {
-                       auto first = ctx.requestAs("step1", "elicitation/create", {{"message", "1?"}});
-                       if (!first) {
-                         return first.error();
-                       }
-                       auto second = ctx.requestAs("step2", "elicitation/create", {{"message", "2?"}});
-                       if (!second) {
-                         return second.error();
-                       }
-                       return ToolResult::text("done " + json::serialize(*first) +
-                                               json::serialize(*second));
+                       ctx.closeStream();
+                       return ToolResult::text("closed");
                      })
                      .build()));
+  must(s.addTool(
+      ToolBuilder("ask_name")
+          .handler([](const json::object&, CallContext& ctx) -> Result<ToolResult> {
+            auto r = ctx.requestAs("user_name", "elicitation/create", {{"message", "Your name?"}});
+            if (!r) {
+              return r.error();
+            }
+            return ToolResult::text("Hello " +
+                                    std::string(r->at("content").at("name").as_string()));
+          })
+          .build()));
+  must(s.addTool(
+      ToolBuilder("two_rounds")
+          .handler([](const json::object&, CallContext& ctx) -> Result<ToolResult> {
+            auto first = ctx.requestAs("step1", "elicitation/create", {{"message", "1?"}});
+            if (!first) {
+              return first.error();
+            }
+            auto second = ctx.requestAs("step2", "elicitation/create", {{"message", "2?"}});
+            if (!second) {
+              return second.error();
+            }
+            return ToolResult::text("done " + json::serialize(*first) + json::serialize(*second));
+          })
+          .build()));
   must(s.addTool(ToolBuilder("progress")
                      .handler([](const json::object&, CallContext& ctx) -> Result<ToolResult> {
                        for (int i = 1; i <= 3; ++i) {
@@ -144,8 +158,12 @@ std::vector<std::string> manyValues(std::string_view, std::string_view value, co
 }
 
 void addResourcesAndPrompts(Server& s) {
-  must(s.addResource({.uri = "test://static", .name = "static", .title = "", .description = "",
-                      .mime_type = "text/plain", .handler = staticText}));
+  must(s.addResource({.uri = "test://static",
+                      .name = "static",
+                      .title = "",
+                      .description = "",
+                      .mime_type = "text/plain",
+                      .handler = staticText}));
   ResourceTemplateSpec items;
   items.uri_template = "test://items/{id}";
   items.name = "items";
@@ -154,7 +172,8 @@ void addResourcesAndPrompts(Server& s) {
     if (vars.at("id") == "missing") {
       return Error(HandlerError::NotFound, "no such item");
     }
-    return std::vector<ResourceContents>{{uri, "text/plain", "item " + vars.at("id"), std::nullopt}};
+    return std::vector<ResourceContents>{
+        {uri, "text/plain", "item " + vars.at("id"), std::nullopt}};
   };
   items.complete = manyValues;
   must(s.addResourceTemplate(std::move(items)));
@@ -207,7 +226,9 @@ std::shared_ptr<Server> makeTestServer() {
   return s;
 }
 
-auth::Principal alice() { return {.iss = "local", .sub = "alice", .client_id = "c1", .scopes = {}}; }
+auth::Principal alice() {
+  return {.iss = "local", .sub = "alice", .client_id = "c1", .scopes = {}};
+}
 auth::Principal bob() { return {.iss = "local", .sub = "bob", .client_id = "c1", .scopes = {}}; }
 
 Harness::Harness(std::size_t page_size) : server(makeTestServer()) {
@@ -259,8 +280,10 @@ DispatchResult Harness::modernHttp(boost::json::value message, HttpMetadata http
   return dispatcher->handle(std::move(in));
 }
 
-boost::json::value request(boost::json::value id, std::string_view method, boost::json::object params) {
-  return boost::json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
+boost::json::value request(boost::json::value id, std::string_view method,
+                           boost::json::object params) {
+  return boost::json::object{
+      {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}};
 }
 
 boost::json::value modernRequest(boost::json::value id, std::string_view method,

@@ -3,7 +3,6 @@
 // Outbound that records what the dispatcher sends, and request builders for both eras.
 
 #include <boost/json.hpp>
-
 #include <functional>
 #include <memory>
 #include <mutex>

@@ -12,11 +12,13 @@ namespace {
 namespace json = boost::json;
 
 json::object call(Harness& h, std::string_view tool, json::object args) {
-  auto r = h.legacy(h.stdioSession(), request(1, "tools/call", {{"name", tool}, {"arguments", args}}));
+  auto r =
+      h.legacy(h.stdioSession(), request(1, "tools/call", {{"name", tool}, {"arguments", args}}));
   return resultOf(r);
 }
 
-std::vector<std::string> listNames(Harness& h, const std::shared_ptr<Session>& s, json::object params,
+std::vector<std::string> listNames(Harness& h, const std::shared_ptr<Session>& s,
+                                   json::object params,
                                    std::optional<std::string>* next = nullptr) {
   auto r = h.legacy(s, request(1, "tools/list", std::move(params)));
   std::vector<std::string> names;
@@ -66,7 +68,8 @@ TEST(ToolsList, ForgedCursorIsInvalidParams) {
   auto s = h.stdioSession();
   for (auto bad : {"", "garbage!", "dG9vbHM6OTk5", "cHJvbXB0czoy", "dG9vbHM6LTE", "dG9vbHM6MA"}) {
     // dG9vbHM6OTk5 = "tools:999", cHJvbXB0czoy = "prompts:2", "tools:-1", "tools:0"
-    EXPECT_EQ(errorCode(h.legacy(s, request(1, "tools/list", {{"cursor", bad}}))), rpc::kInvalidParams)
+    EXPECT_EQ(errorCode(h.legacy(s, request(1, "tools/list", {{"cursor", bad}}))),
+              rpc::kInvalidParams)
         << bad;
   }
   EXPECT_EQ(errorCode(h.legacy(s, request(1, "tools/list", {{"cursor", 2}}))), rpc::kInvalidParams);
@@ -122,7 +125,8 @@ TEST(ToolsCall, MissingNameIsInvalidParams) {
 TEST(ToolsCall, NonObjectArgumentsIsInvalidParams) {
   // arguments must be an object.
   Harness h;
-  auto r = h.legacy(h.stdioSession(), request(1, "tools/call", {{"name", "echo"}, {"arguments", json::array{}}}));
+  auto r = h.legacy(h.stdioSession(),
+                    request(1, "tools/call", {{"name", "echo"}, {"arguments", json::array{}}}));
   EXPECT_EQ(errorCode(r), rpc::kInvalidParams);
 }
 
