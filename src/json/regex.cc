@@ -202,6 +202,17 @@ Result<std::string> translateEcmaRegex(std::string_view ecma, RegexMode mode) {
       ++i;
       continue;
     }
+    if (c == '[' && (ecma.substr(i).starts_with("[\\s\\S]") ||
+                     ecma.substr(i).starts_with("[\\S\\s]"))) {
+      out += "[\\x{0}-\\x{10FFFF}]";  // the "any character" idiom (\S alone is refused in a class)
+      i += 6;
+      continue;
+    }
+    if (c == '.') {
+      out += "[^\\n\\r\\x{2028}\\x{2029}]";  // ECMA-262 '.' excludes every line terminator
+      ++i;
+      continue;
+    }
     if (c == '[') {
       in_class = true;
       out.push_back(c);

@@ -53,6 +53,9 @@ TEST(Regex, EscapesAreTranslated) {
   EXPECT_TRUE(matches("^[^]$", "x"));
   EXPECT_FALSE(matches("[]", "x"));
   EXPECT_TRUE(matches("^(?<year>\\d{4})$", "2026"));
+  EXPECT_TRUE(matches("^[\\s\\S]+$", "a \xc2\xa0\n"));
+  EXPECT_FALSE(matches("^.$", "\r"));
+  EXPECT_TRUE(matches("^.$", "\xc3\xa9"));
 }
 
 // Intent: constructs RE2 cannot express are schema errors, never approximations or crashes.
