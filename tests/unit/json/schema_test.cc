@@ -127,6 +127,27 @@ TEST(Schema, OtherDialectsAreUnsupported) {
   compileOk(R"({"$schema": "https://json-schema.org/draft/2020-12/schema"})");
 }
 
+// Intent: a meta-schema requiring a vocabulary we do not know is refused, not half-applied.
+TEST(Schema, UnknownRequiredVocabularyIsUnsupported) {
+  SchemaRegistry registry;
+  ASSERT_TRUE(registry.add("https://meta.test/strict", parse(R"({
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/core": true,
+                      "https://vocab.test/encryption": true}})")));
+  ASSERT_TRUE(registry.add("https://meta.test/lenient", parse(R"({
+      "$schema": "https://json-schema.org/draft/2020-12/schema",
+      "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/core": true,
+                      "https://json-schema.org/draft/2020-12/vocab/validation": true,
+                      "https://vocab.test/encryption": false}})")));
+  auto strict = CompiledSchema::compile(parse(R"({"$schema": "https://meta.test/strict"})"),
+                                        &registry);
+  ASSERT_FALSE(strict.has_value());
+  EXPECT_EQ(strict.error().code, static_cast<int>(SchemaError::UnsupportedDialect));
+  auto lenient = compileOk(R"({"$schema": "https://meta.test/lenient", "maximum": 1})", {},
+                           &registry);
+  EXPECT_FALSE(valid(*lenient, "2"));
+}
+
 // Intent: the 2020-12 meta-schema is embedded, so schemas can be validated as schemas.
 TEST(Schema, MetaschemaIsAvailableWithoutFetching) {
   auto meta = compileOk(R"({"$ref": "https://json-schema.org/draft/2020-12/schema"})");
