@@ -40,20 +40,24 @@ passed=0
 failed=0
 server_pid=""
 
+# Stops the server started last (SIGTERM, SIGKILL after 15 s); returns its exit status, which is
+# 0 after a graceful shutdown (a crash or a sanitizer report at exit is not).
 stop_server() {
+  local status=0
   [[ -n "$server_pid" ]] || return 0
   if kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null
-    for _ in $(seq 50); do
+    for _ in $(seq 150); do
       kill -0 "$server_pid" 2>/dev/null || break
       sleep 0.1
     done
     kill -KILL "$server_pid" 2>/dev/null
   fi
-  wait "$server_pid" 2>/dev/null
+  wait "$server_pid" 2>/dev/null || status=$?
   server_pid=""
+  return $status
 }
-trap stop_server EXIT
+trap 'stop_server || true' EXIT
 trap 'stop_server; exit 130' INT TERM
 
 # Starts the fixture on a kernel-chosen loopback port; sets server_pid and url.
@@ -85,7 +89,11 @@ run_suite() {
   timeout 600 "$node" "$conformance" server --url "$url" --suite "$suite" \
     -o "$out/conformance-$suite" >"$log" 2>&1
   status=$?
-  stop_server
+  if ! stop_server; then
+    echo "interop: bastion-conformance-server did not exit cleanly on SIGTERM:"
+    tail -20 "$out/fixture-$suite.err"
+    failed=$((failed + 1))
+  fi
   sed -n '/=== SUMMARY ===/,$p' "$log"
   totals="$(sed -n 's/^Total: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log")"
   if [[ -z "$totals" ]]; then
@@ -136,7 +144,7 @@ report_next() {
   fi
   timeout 900 "$node" "$conformance_next" server --url "$url" --requirements 2026-07-28 \
     -o "$out/conformance-next" >"$log" 2>&1
-  stop_server
+  stop_server || echo "(the fixture did not exit cleanly; see $out/fixture-next.err)" >>"$log"
   "$node" "$root/tests/interop/next-report.mjs" "$out/conformance-next" "$log" >"$table" ||
     echo "could not summarise $log" >>"$table"
   cat "$table"
