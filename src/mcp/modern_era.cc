@@ -211,6 +211,12 @@ class ModernRequest {
                           "Invalid params: inputResponses must be an object");
       }
       for (const auto& [key, value] : responses->get_object()) {
+        // Every input response (ElicitResult, CreateMessageResult, ListRootsResult) is an
+        // object; anything else is malformed input, not an answer to hand a handler.
+        if (!value.is_object()) {
+          return badRequest(env_, rpc::kInvalidParams,
+                            "Invalid params: each inputResponses value must be an object");
+        }
         answers[key] = value;
       }
     }

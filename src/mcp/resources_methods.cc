@@ -6,10 +6,11 @@
 namespace bastion::mcp {
 namespace {
 
-RpcError notFound(Era era) {
-  // 2025-11-25 and earlier: -32002; 2026-07-28 replaced it with -32602.
+RpcError notFound(Era era, std::string_view uri) {
+  // 2025-11-25 and earlier: -32002; 2026-07-28 replaced it with -32602. Both eras name the
+  // requested URI in `data` (the spec's example; SEP-2164 makes it a SHOULD).
   return RpcError{era == Era::Legacy ? rpc::kResourceNotFoundLegacy : rpc::kInvalidParams,
-                  "Resource not found", std::nullopt, 200};
+                  "Resource not found", boost::json::object{{"uri", uri}}, 200};
 }
 
 template <class T>
@@ -32,14 +33,15 @@ MethodResult listPage(const MethodCall& call, std::string_view kind, std::string
   return out;
 }
 
-MethodResult contentsResult(Result<std::vector<ResourceContents>> r, Era era) {
+MethodResult contentsResult(Result<std::vector<ResourceContents>> r, Era era,
+                            std::string_view uri) {
   if (!r) {
     if (auto outcome = handlerOutcome(r.error())) {
       return *outcome;
     }
     switch (static_cast<HandlerError>(r.error().code)) {
       case HandlerError::NotFound:
-        return notFound(era);
+        return notFound(era, uri);
       case HandlerError::InvalidParams:
         return invalidParams("Invalid params: " + r.error().message);
       default:
@@ -84,14 +86,14 @@ MethodResult resourcesRead(const MethodCall& call) {
   }
   const std::string uri(uri_value->get_string());
   if (const CompiledResource* res = call.registry.findResource(uri)) {
-    return contentsResult(res->spec.handler(uri, call.ctx), call.era);
+    return contentsResult(res->spec.handler(uri, call.ctx), call.era, uri);
   }
   for (const auto& t : call.registry.templates()) {
     if (auto vars = t.uri_template.match(uri)) {
-      return contentsResult(t.spec.handler(uri, *vars, call.ctx), call.era);
+      return contentsResult(t.spec.handler(uri, *vars, call.ctx), call.era, uri);
     }
   }
-  return notFound(call.era);
+  return notFound(call.era, uri);
 }
 
 }  // namespace bastion::mcp

@@ -129,6 +129,8 @@ TEST(ModernEra, ResourceNotFoundIsInvalidParams) {
   Harness h;
   auto r = h.modern(modernRequest(1, "resources/read", {{"uri", "test://nothing"}}));
   EXPECT_EQ(errorCode(r), rpc::kInvalidParams);
+  // SEP-2164: the error names the URI.
+  EXPECT_EQ(r.response->at("error").at("data").at("uri"), "test://nothing");
 }
 
 TEST(ModernEra, HttpWithMatchingHeadersIsServed) {

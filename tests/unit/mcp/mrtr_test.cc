@@ -122,6 +122,14 @@ TEST(Mrtr, NonObjectInputResponsesIsInvalidParams) {
   EXPECT_EQ(errorCode(h.modern(askName({{"inputResponses", json::array{}}}))), rpc::kInvalidParams);
 }
 
+TEST(Mrtr, NonObjectInputResponseValueIsInvalidParams) {
+  // Regression (conformance input-required-result-validate-input): an answer that is a number
+  // is rejected with -32602 instead of reaching the handler.
+  Harness h;
+  EXPECT_EQ(errorCode(h.modern(askName({{"inputResponses", {{"user_name", 12345}}}}))),
+            rpc::kInvalidParams);
+}
+
 TEST(Mrtr, MissingCapabilityIsMinus32021) {
   // A tool needing sampling from a client without it: -32021 naming the capability, HTTP 400.
   Harness h;

@@ -59,6 +59,8 @@ TEST(Resources, UnknownResourceIsLegacyNotFound) {
             rpc::kResourceNotFoundLegacy);
   EXPECT_EQ(errorCode(legacyCall(h, "resources/read", {{"uri", "test://items/missing"}})),
             rpc::kResourceNotFoundLegacy);
+  auto r = legacyCall(h, "resources/read", {{"uri", "test://nothing"}});
+  EXPECT_EQ(r.response->at("error").at("data").at("uri"), "test://nothing");
 }
 
 TEST(Resources, ReadWithoutUriIsInvalidParams) {
