@@ -30,10 +30,10 @@ std::optional<RpcError> handlerOutcome(const Error& e) {
   }
 }
 
-boost::system::result<Page, RpcError> paginate(std::string_view kind, std::size_t total,
-                                               const boost::json::object& params,
-                                               std::size_t page_size) {
-  Page page;
+std::optional<RpcError> paginate(std::string_view kind, std::size_t total,
+                                 const boost::json::object& params, std::size_t page_size,
+                                 Page& page) {
+  page = Page{};
   if (const auto* cursor = params.if_contains("cursor")) {
     const auto* text = cursor->if_string();
     const auto decoded = text != nullptr ? base64Decode(*text, Base64Alphabet::Url) : std::nullopt;
@@ -56,7 +56,7 @@ boost::system::result<Page, RpcError> paginate(std::string_view kind, std::size_
     page.next_cursor =
         base64Encode(std::string(kind) + ":" + std::to_string(page.end), Base64Alphabet::Url);
   }
-  return page;
+  return std::nullopt;
 }
 
 }  // namespace bastion::mcp

@@ -58,8 +58,10 @@ struct Page {
 };
 // Cursors are opaque to clients (base64url of the list kind and an offset) and validated:
 // a cursor for another list, past the end, or not ours is -32602.
-boost::system::result<Page, RpcError> paginate(std::string_view kind, std::size_t total,
-                                               const boost::json::object& params,
-                                               std::size_t page_size);
+// Returns the error, or nullopt with `page` filled (an out-parameter rather than a result<>
+// keeps release builds free of false -Wnull-dereference reports).
+std::optional<RpcError> paginate(std::string_view kind, std::size_t total,
+                                 const boost::json::object& params, std::size_t page_size,
+                                 Page& page);
 
 }  // namespace bastion::mcp

@@ -57,7 +57,7 @@ boost::json::object promptResultJson(PromptResult&& r) {
 }
 
 // The completion handler named by params.ref, or an error for an unknown reference.
-boost::system::result<const CompletionHandler*, RpcError> completionTarget(const MethodCall& call) {
+std::optional<RpcError> completionTarget(const MethodCall& call, const CompletionHandler*& out) {
   const auto* ref = call.params.if_contains("ref");
   const auto* ref_obj = ref != nullptr ? ref->if_object() : nullptr;
   const auto* type = ref_obj != nullptr ? ref_obj->if_contains("type") : nullptr;
@@ -72,7 +72,8 @@ boost::system::result<const CompletionHandler*, RpcError> completionTarget(const
     if (p == nullptr) {
       return invalidParams("Invalid params: unknown prompt");
     }
-    return &p->spec.complete;
+    out = &p->spec.complete;
+    return std::nullopt;
   }
   if (type->get_string() == "ref/resource") {
     const auto* uri = ref_obj->if_contains("uri");
@@ -82,7 +83,8 @@ boost::system::result<const CompletionHandler*, RpcError> completionTarget(const
     if (t == nullptr) {
       return invalidParams("Invalid params: unknown resource template");
     }
-    return &t->spec.complete;
+    out = &t->spec.complete;
+    return std::nullopt;
   }
   return invalidParams("Invalid params: ref.type must be ref/prompt or ref/resource");
 }
@@ -91,17 +93,17 @@ boost::system::result<const CompletionHandler*, RpcError> completionTarget(const
 
 MethodResult promptsList(const MethodCall& call) {
   const auto& prompts = call.registry.prompts();
-  auto page = paginate("prompts", prompts.size(), call.params, call.options.page_size);
-  if (!page) {
-    return page.error();
+  Page page;
+  if (auto error = paginate("prompts", prompts.size(), call.params, call.options.page_size, page)) {
+    return *error;
   }
   boost::json::array list;
-  for (std::size_t i = page->begin; i < page->end; ++i) {
+  for (std::size_t i = page.begin; i < page.end; ++i) {
     list.push_back(prompts[i].definition);
   }
   boost::json::object out{{"prompts", std::move(list)}};
-  if (page->next_cursor) {
-    out.emplace("nextCursor", *page->next_cursor);
+  if (page.next_cursor) {
+    out.emplace("nextCursor", *page.next_cursor);
   }
   return out;
 }
@@ -134,9 +136,9 @@ MethodResult promptsGet(const MethodCall& call) {
 }
 
 MethodResult completionComplete(const MethodCall& call) {
-  auto target = completionTarget(call);
-  if (!target) {
-    return target.error();
+  const CompletionHandler* target = nullptr;
+  if (auto error = completionTarget(call, target)) {
+    return *error;
   }
   const auto* arg = call.params.if_contains("argument");
   const auto* arg_obj = arg != nullptr ? arg->if_object() : nullptr;
@@ -157,8 +159,8 @@ MethodResult completionComplete(const MethodCall& call) {
     }
   }
   std::vector<std::string> values;
-  if (const CompletionHandler& handler = **target) {
-    values = handler(arg_name->get_string(), arg_value->get_string(), context);
+  if (target != nullptr && *target) {
+    values = (*target)(arg_name->get_string(), arg_value->get_string(), context);
   }
   const std::size_t total = values.size();
   boost::json::array out;

@@ -16,19 +16,19 @@ RpcError notFound(Era era, std::string_view uri) {
 template <class T>
 MethodResult listPage(const MethodCall& call, std::string_view kind, std::string_view field,
                       const std::vector<T>& items) {
-  auto page = paginate(kind, items.size(), call.params, call.options.page_size);
-  if (!page) {
-    return page.error();
+  Page page;
+  if (auto error = paginate(kind, items.size(), call.params, call.options.page_size, page)) {
+    return *error;
   }
   boost::json::array list;
-  list.reserve(page->end - page->begin);
-  for (std::size_t i = page->begin; i < page->end; ++i) {
+  list.reserve(page.end - page.begin);
+  for (std::size_t i = page.begin; i < page.end; ++i) {
     list.push_back(items[i].definition);
   }
   boost::json::object out;
   out.emplace(field, std::move(list));
-  if (page->next_cursor) {
-    out.emplace("nextCursor", *page->next_cursor);
+  if (page.next_cursor) {
+    out.emplace("nextCursor", *page.next_cursor);
   }
   return out;
 }

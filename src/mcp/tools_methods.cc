@@ -99,19 +99,19 @@ MethodResult toolsList(const MethodCall& call) {
       visible.push_back(&t);
     }
   }
-  auto page = paginate("tools", visible.size(), call.params, call.options.page_size);
-  if (!page) {
-    return page.error();
+  Page page;
+  if (auto error = paginate("tools", visible.size(), call.params, call.options.page_size, page)) {
+    return *error;
   }
   boost::json::array list;
-  list.reserve(page->end - page->begin);
-  for (std::size_t i = page->begin; i < page->end; ++i) {
+  list.reserve(page.end - page.begin);
+  for (std::size_t i = page.begin; i < page.end; ++i) {
     list.push_back(visible[i]->definition);
   }
   boost::json::object out;
   out.emplace("tools", std::move(list));
-  if (page->next_cursor) {
-    out.emplace("nextCursor", *page->next_cursor);
+  if (page.next_cursor) {
+    out.emplace("nextCursor", *page.next_cursor);
   }
   return out;
 }
