@@ -1,9 +1,8 @@
-// Tools that ask the client something: sampling, elicitation (SEP-1034
-// defaults, SEP-1330 enums) and roots. The same handlers serve both eras: in
-// the legacy era CallContext::request sends the request on the call's stream
-// and waits; in the 2026-07-28 era it returns the answer carried by the retried
-// call, or HandlerError::InputRequired, which a handler returns unchanged so
-// the dispatcher can answer with an InputRequiredResult (SEP-2322).
+// Tools that ask the client something: sampling, elicitation (SEP-1034 defaults, SEP-1330 enums)
+// and roots. The same handlers serve both eras: in the legacy era CallContext::request sends the
+// request on the call's stream and waits; in the 2026-07-28 era it returns the answer carried by
+// the retried call, or HandlerError::InputRequired, which a handler returns unchanged so the
+// dispatcher can answer with an InputRequiredResult (SEP-2322).
 
 #include <boost/json/serialize.hpp>
 #include <string>
@@ -22,8 +21,7 @@ using bastion::mcp::HandlerError;
 using bastion::mcp::ToolBuilder;
 using bastion::mcp::ToolResult;
 
-// The text of a sampling result's content ({role, content: {type: text, text},
-// model, ...}).
+// The text of a sampling result's content ({role, content: {type: text, text}, model, ...}).
 std::string sampledText(const bj::value& result) {
   const bj::object* obj = result.if_object();
   const bj::value* content = obj != nullptr ? obj->if_contains("content") : nullptr;
@@ -46,8 +44,8 @@ std::string elicitationSummary(const bj::value& result) {
 }
 
 const bj::string& stringArg(const bj::object& args, std::string_view key) {
-  // The dispatcher validated the arguments against the tool's schema, where
-  // `key` is a required string: anything else here is a broken invariant.
+  // The dispatcher validated the arguments against the tool's schema, where `key` is a required
+  // string: anything else here is a broken invariant.
   const bj::value* v = args.if_contains(key);
   if (v == nullptr || !v->is_string()) {
     std::abort();
@@ -163,8 +161,7 @@ bastion::mcp::ToolSpec sep1330Tool() {
         "required": []})j");
 }
 
-// 2026-07-28 server-stateless: needs sampling; a client that did not declare it
-// gets -32021.
+// 2026-07-28 server-stateless: needs sampling; a client that did not declare it gets -32021.
 bastion::mcp::ToolSpec missingCapabilityTool() {
   return ToolBuilder("test_missing_capability")
       .description("Requires the client's sampling capability")
@@ -178,9 +175,8 @@ bastion::mcp::ToolSpec missingCapabilityTool() {
       .build();
 }
 
-// 2026-07-28 server-stateless: asks for input mid-call; the answer must come
-// back as an InputRequiredResult, never as an independent request on the
-// response stream.
+// 2026-07-28 server-stateless: asks for input mid-call; the answer must come back as an
+// InputRequiredResult, never as an independent request on the response stream.
 bastion::mcp::ToolSpec streamingElicitationTool() {
   return fixedElicitationTool("test_streaming_elicitation",
                               "Asks the user to confirm (an input request mid-call)",

@@ -1,6 +1,5 @@
-// Tools whose results the suite inspects: fixed content of each kind, an error,
-// logging and progress during a call, a stream closed mid-call, and a JSON
-// Schema 2020-12 input schema.
+// Tools whose results the suite inspects: fixed content of each kind, an error, logging and
+// progress during a call, a stream closed mid-call, and a JSON Schema 2020-12 input schema.
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -22,8 +21,8 @@ using bastion::mcp::LogLevel;
 using bastion::mcp::ToolBuilder;
 using bastion::mcp::ToolResult;
 
-// The pauses the scenarios ask for between notifications, so that a client sees
-// them arrive one by one during the call.
+// The pauses the scenarios ask for between notifications, so that a client sees them arrive one by
+// one during the call.
 constexpr std::chrono::milliseconds kStepPause{50};
 constexpr std::chrono::milliseconds kReconnectPause{100};
 
@@ -64,8 +63,8 @@ bastion::mcp::ToolSpec loggingTool() {
       .build();
 }
 
-// 2026-07-28 server-stateless: logs at info; the server must drop the
-// notification when the request did not ask for a log level.
+// 2026-07-28 server-stateless: logs at info; the server must drop the notification when the request
+// did not ask for a log level.
 bastion::mcp::ToolSpec plainLoggingTool() {
   return ToolBuilder("test_logging_tool")
       .description("Logs one info message, then returns")
@@ -100,9 +99,8 @@ bastion::mcp::ToolSpec errorTool() {
       .build();
 }
 
-// SEP-1699: closes the call's SSE stream after its priming event, then answers;
-// the client reconnects with Last-Event-ID and gets the result from the
-// session's event log.
+// SEP-1699: closes the call's SSE stream after its priming event, then answers; the client
+// reconnects with Last-Event-ID and gets the result from the session's event log.
 bastion::mcp::ToolSpec reconnectionTool() {
   return ToolBuilder("test_reconnection")
       .description(
@@ -121,8 +119,8 @@ bastion::mcp::ToolSpec reconnectionTool() {
 }
 
 // SEP-1613 and SEP-2106: `$schema`, `$defs` (with an `$anchor`), `additionalProperties`,
-// composition (`allOf`/`anyOf`) and conditional (`if`/`then`/`else`) keywords must all survive
-// into tools/list.
+// composition (`allOf`/`anyOf`) and conditional (`if`/`then`/`else`) keywords must all survive into
+// tools/list.
 bastion::mcp::ToolSpec jsonSchemaTool() {
   return ToolBuilder("json_schema_2020_12_tool")
       .description("Tool with JSON Schema 2020-12 features")
@@ -156,8 +154,8 @@ bastion::mcp::ToolSpec jsonSchemaTool() {
       .build();
 }
 
-// 2026-07-28 (SEP-2243): a string parameter mirrored into the Mcp-Param-Region header, which
-// the server must check against the body.
+// 2026-07-28 (SEP-2243): a string parameter mirrored into the Mcp-Param-Region header, which the
+// server must check against the body.
 bastion::mcp::ToolSpec headerParamTool() {
   return ToolBuilder("test_custom_header_param")
       .description("Echoes a region that clients also send as the Mcp-Param-Region header")

@@ -1,10 +1,10 @@
 // bastion-conformance-server --listen 127.0.0.1:PORT
 //
-// Serves the conformance fixture (fixture.h) over Streamable HTTP at
-// http://ADDR/mcp, with the library's defaults (Host/Origin checks for loopback
-// names, legacy sessions, resumable SSE). Port 0 picks a free port. Prints one
-// line, "listening on http://HOST:PORT/mcp", once it accepts connections'
-// requests; stops on SIGINT/SIGTERM. Built only on bastion::bastion.
+// Serves the conformance fixture (fixture.h) over Streamable HTTP at http://ADDR/mcp, with the
+// library's defaults (Host/Origin checks for loopback names, legacy sessions, resumable SSE). Port
+// 0 picks a free port. Prints one line, "listening on http://HOST:PORT/mcp", once the socket is
+// bound (connections queue until run() serves them); stops on SIGINT/SIGTERM with status 0. Built
+// only on bastion::bastion.
 
 #include <charconv>
 #include <cstdio>

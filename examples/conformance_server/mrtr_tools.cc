@@ -1,9 +1,8 @@
-// The 2026-07-28 InputRequiredResult tools (SEP-2322, multi-round tool
-// requests). Each handler asks, on every round, for everything it needs, under
-// the input keys the scenarios name; the dispatcher answers from the retried
-// call's inputResponses and its integrity-protected requestState, or returns an
-// InputRequiredResult listing what is still missing. So a handler makes all of
-// a round's requests before returning the first failure.
+// The 2026-07-28 InputRequiredResult tools (SEP-2322, multi-round tool requests). Each handler
+// asks, on every round, for everything it needs, under the input keys the scenarios name; the
+// dispatcher answers from the retried call's inputResponses and its integrity-protected
+// requestState, or returns an InputRequiredResult listing what is still missing. So a handler makes
+// all of a round's requests before returning the first failure.
 
 #include <boost/json/serialize.hpp>
 #include <string>

@@ -1,5 +1,5 @@
-// Resources and prompts the scenarios read and get, with completions for the
-// prompt arguments and the template variable.
+// Resources and prompts the scenarios read and get, with completions for the prompt arguments and
+// the template variable.
 
 #include <boost/json/serialize.hpp>
 #include <string>
