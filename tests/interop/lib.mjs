@@ -53,36 +53,44 @@ async function canConnect(port) {
 }
 
 // Starts `bastion serve --listen 127.0.0.1:PORT` and waits (at most 10 s) until it accepts
-// connections. Returns { url, stop() }; stop() sends SIGTERM and waits for the exit, then
-// returns { code, signal, stderr }.
+// connections; a server that exits first (the port was taken meanwhile) is retried on another
+// port, twice at most. Returns { url, stop() }; stop() sends SIGTERM, waits for the exit (SIGKILL
+// after 15 s) and returns { code, signal, stderr }.
 async function startHttpServer(extraArgs = []) {
-  const port = await freePort();
-  const child = spawn(bastionBin(), ['serve', '--listen', `127.0.0.1:${port}`, ...extraArgs], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`bastion serve did not start on port ${port}:\n${stderr}`);
+  let lastError;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(bastionBin(), ['serve', '--listen', `127.0.0.1:${port}`, ...extraArgs], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const deadline = Date.now() + 10_000;
+    let up = false;
+    while (!(up = await canConnect(port)) && child.exitCode === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 50));
+    if (!up || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      await exited;
+      lastError = new Error(`bastion serve did not start on port ${port}:\n${stderr}`);
+      continue;
+    }
+    return {
+      url: new URL(`http://127.0.0.1:${port}/mcp`),
+      async stop() {
+        if (child.exitCode === null) {
+          child.kill('SIGTERM');
+        }
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        const result = await exited;
+        clearTimeout(timer);
+        return { ...result, stderr };
+      },
+    };
   }
-  return {
-    url: new URL(`http://127.0.0.1:${port}/mcp`),
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-      }
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      const result = await exited;
-      clearTimeout(timer);
-      return { ...result, stderr };
-    },
-  };
+  throw lastError;
 }
 
 // Runs `body(url)` against a fresh `bastion serve` on a free loopback port, then stops it with
