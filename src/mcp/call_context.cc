@@ -46,10 +46,9 @@ const boost::json::object& RequestContext::clientCapabilities() const {
   if (init_.session == nullptr) {
     return emptyObject();
   }
-  if (!legacy_capabilities_) {
-    legacy_capabilities_ = init_.session->clientCapabilities();
-  }
-  return *legacy_capabilities_;
+  std::call_once(legacy_capabilities_once_,
+                 [this] { legacy_capabilities_ = init_.session->clientCapabilities(); });
+  return legacy_capabilities_;
 }
 
 bool RequestContext::cancelled() const {

@@ -63,7 +63,8 @@ class RequestContext final : public CallContext {
   bool send(const boost::json::value& message) const;
 
   Init init_;
-  mutable std::optional<boost::json::object> legacy_capabilities_;
+  mutable std::once_flag legacy_capabilities_once_;
+  mutable boost::json::object legacy_capabilities_;  // copied from the session on first use
   std::atomic<unsigned> next_key_{0};
   std::mutex mu_;  // guards the two objects below (a handler may call request() from threads)
   boost::json::object input_requests_;

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "mcp/jsonrpc.h"
 #include "unit/mcp/test_server.h"
 
@@ -324,6 +327,32 @@ TEST(LegacyEra, SessionFloodGets503) {
   EXPECT_EQ(r.http_status, 503);
   EXPECT_FALSE(r.created_session);
   EXPECT_EQ(errorCode(r), rpc::kInternalError);
+}
+
+TEST(LegacyEra, ConcurrentCallsOnOneSession) {
+  // The dispatcher is shared by worker threads: concurrent calls on one session each get
+  // their own answer (run under the tsan preset to check for races).
+  Harness h;
+  auto session = h.stdioSession();
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const std::string text = std::to_string(t) + "-" + std::to_string(i);
+        auto r = h.legacy(session, request(t * 1000 + i, "tools/call",
+                                           {{"name", "echo"}, {"arguments", {{"text", text}}}}));
+        if (r.response && firstText(resultOf(r)) == text &&
+            r.response->at("id").as_int64() == t * 1000 + i) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(ok.load(), 200);
 }
 
 TEST(LegacyEra, InvalidEnvelopeIsBadRequest) {
