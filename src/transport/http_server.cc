@@ -69,7 +69,8 @@ void ConnectionTracker::release(const std::shared_ptr<ConnectionControl>& c) {
 
 void ConnectionTracker::closeConnections(bool force) {
   std::lock_guard lock(mu_);
-  for (const auto& [ptr, c] : live_) {
+  for (const auto& entry : live_) {
+    const std::shared_ptr<ConnectionControl>& c = entry.second;
     asio::post(c->executor, [c, force] {
       if ((force || !c->busy.load()) && c->close) {
         c->close();
