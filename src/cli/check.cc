@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "config/config.h"
@@ -19,6 +21,18 @@ void printSummary(const config::Config& c, std::ostream& out) {
         << s.endpoint << (s.tls ? " (TLS)" : "") << "\n";
   } else {
     out << "  listen:     stdio only\n";
+  }
+  auto list = [](const std::vector<std::string>& items, std::string_view fallback) {
+    std::string joined;
+    for (const std::string& item : items) {
+      joined += (joined.empty() ? "" : ", ") + item;
+    }
+    return joined.empty() ? std::string(fallback) : joined;
+  };
+  if (s.listen) {
+    out << "  hosts:      " << list(s.allowed_hosts, "localhost, 127.0.0.1, [::1] (default)")
+        << "\n";
+    out << "  origins:    " << list(s.allowed_origins, "loopback origins (default)") << "\n";
   }
   out << "  auth:       none (loopback/stdio only)\n";
   out << "  max body:   " << config::formatSize(s.max_body) << "\n";
