@@ -1,7 +1,6 @@
 // `bastion check`: load and validate a configuration, print a short summary or every error.
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <string>
 #include <vector>

@@ -1,7 +1,6 @@
 // bastion: a hardened MCP server. `bastion --help` lists the subcommands; each has --help.
 
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 #include <iostream>
 

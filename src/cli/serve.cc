@@ -1,9 +1,12 @@
 // `bastion serve`: load the configuration (or the embedded default), register the tools, and
 // serve on Streamable HTTP (when a listen address is set) or on stdio.
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
 #include <thread>
 
 #include "auth/authenticator.h"
@@ -17,10 +20,6 @@
 #include "tools/demo.h"
 #include "transport/http_server.h"
 #include "transport/stdio.h"
-
-#include <algorithm>
-#include <cstdlib>
-#include <iostream>
 
 namespace bastion::cli {
 namespace {
@@ -55,9 +54,8 @@ transport::HttpServerOptions httpOptions(const config::Config& c) {
 
 // The tools, resources and prompts this configuration exposes.
 Result<std::shared_ptr<const mcp::Server>> buildServer(const config::Config& c) {
-  auto server = std::make_shared<mcp::Server>(
-      mcp::ServerInfo{.name = "bastion", .version = BASTION_VERSION, .title = "Bastion",
-                      .instructions = {}});
+  auto server = std::make_shared<mcp::Server>(mcp::ServerInfo{
+      .name = "bastion", .version = BASTION_VERSION, .title = "Bastion", .instructions = {}});
   if (c.demo.tools) {
     if (auto r = tools::addDemo(*server); !r) {
       return r.error();
@@ -119,8 +117,8 @@ CLI::App* addServeCommand(CLI::App& app, ServeOptions& options) {
   cmd->add_option("-c,--config", options.config, "TOML configuration file");
   CLI::Option* stdio =
       cmd->add_flag("--stdio", options.stdio, "Serve on stdin/stdout instead of HTTP");
-  CLI::Option* listen = cmd->add_option(
-      "--listen", options.listen, "HTTP listen address IP:port (overrides [server] listen)");
+  CLI::Option* listen = cmd->add_option("--listen", options.listen,
+                                        "HTTP listen address IP:port (overrides [server] listen)");
   stdio->excludes(listen);
   return cmd;
 }

@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -86,8 +85,8 @@ int runValidate(const ValidateOptions& options) {
   }
   std::cout << "invalid\n";
   for (const json::ValidationError& e : result.errors) {
-    std::cout << (e.instance_pointer.empty() ? "(root)" : e.instance_pointer) << ": "
-              << e.message << "\n";
+    std::cout << (e.instance_pointer.empty() ? "(root)" : e.instance_pointer) << ": " << e.message
+              << "\n";
   }
   if (result.limit_exceeded) {
     std::cout << "(validation stopped at a limit)\n";

@@ -1,14 +1,12 @@
 #include "config/config.h"
 
-#include <toml++/toml.h>
-
-#include <boost/throw_exception.hpp>
-#include <boost/url/parse.hpp>
-
 #include <arpa/inet.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
+#include <boost/throw_exception.hpp>
+#include <boost/url/parse.hpp>
 #include <charconv>
 #include <fstream>
 #include <limits>
@@ -22,7 +20,8 @@
 namespace bastion::config {
 namespace {
 
-constexpr std::string_view kEmbeddedDefault = R"toml(# Bastion's embedded default: the demo tools on http://127.0.0.1:8080/mcp, no authentication
+constexpr std::string_view kEmbeddedDefault =
+    R"toml(# Bastion's embedded default: the demo tools on http://127.0.0.1:8080/mcp, no authentication
 # (loopback only).
 [server]
 listen = "127.0.0.1:8080"
@@ -38,21 +37,31 @@ level = "info"
 tools = true
 )toml";
 
-constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug", "info",    "warn",
+constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
 
 std::string_view typeName(toml::node_type type) {
   switch (type) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::none:
+      break;
   }
   return "nothing";
 }
@@ -265,8 +274,7 @@ bool validEndpoint(std::string_view path) {
 bool validOrigin(std::string_view origin) {
   auto url = boost::urls::parse_absolute_uri(origin);
   return url && (url->scheme() == "http" || url->scheme() == "https") && url->has_authority() &&
-         !url->host().empty() && !url->has_userinfo() && url->path().empty() &&
-         !url->has_query();
+         !url->host().empty() && !url->has_userinfo() && url->path().empty() && !url->has_query();
 }
 
 bool validHost(std::string_view host) {

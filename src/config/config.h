@@ -9,7 +9,6 @@
 // toml++ stays inside config.cc: nothing here exposes it.
 
 #include <boost/system/result.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -25,7 +24,7 @@ struct ListenAddress {
   std::string host;  // an IP literal, without brackets ("127.0.0.1", "::1")
   std::uint16_t port = 0;
 
-  bool isLoopback() const;     // 127.0.0.0/8 or ::1
+  bool isLoopback() const;       // 127.0.0.0/8 or ::1
   std::string toString() const;  // "127.0.0.1:8080", "[::1]:8080"
 };
 
@@ -35,9 +34,9 @@ struct TlsFiles {
 };
 
 struct Timeouts {
-  std::chrono::milliseconds header{std::chrono::seconds(10)};  // receive request headers
-  std::chrono::milliseconds body{std::chrono::seconds(30)};    // receive the request body
-  std::chrono::milliseconds idle{std::chrono::seconds(60)};    // keep-alive between requests
+  std::chrono::milliseconds header{std::chrono::seconds(10)};    // receive request headers
+  std::chrono::milliseconds body{std::chrono::seconds(30)};      // receive the request body
+  std::chrono::milliseconds idle{std::chrono::seconds(60)};      // keep-alive between requests
   std::chrono::milliseconds shutdown{std::chrono::seconds(10)};  // in-flight calls at SIGTERM
 };
 

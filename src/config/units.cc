@@ -15,10 +15,10 @@ struct Unit {
 };
 
 // Longest suffixes first so that "ms" is not read as "m" followed by junk.
-constexpr std::array<Unit, 4> kSizeUnits{{
-    {"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}, {"B", 1}}};
-constexpr std::array<Unit, 4> kDurationUnits{{
-    {"ms", 1}, {"h", 3600000}, {"m", 60000}, {"s", 1000}}};
+constexpr std::array<Unit, 4> kSizeUnits{
+    {{"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}, {"B", 1}}};
+constexpr std::array<Unit, 4> kDurationUnits{
+    {{"ms", 1}, {"h", 3600000}, {"m", 60000}, {"s", 1000}}};
 
 // Splits "<digits><suffix>" against `units`; nullopt on any other shape or on overflow.
 template <std::size_t N>

@@ -1,11 +1,10 @@
 #include "tools/demo.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
 #include <openssl/evp.h>
 
 #include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -112,9 +111,8 @@ mcp::ToolSpec validateJsonTool() {
           if (errors.size() == kMaxErrorsReported) {
             break;
           }
-          errors.push_back(bj::object{{"pointer", e.instance_pointer},
-                                        {"keyword", e.keyword},
-                                        {"message", e.message}});
+          errors.push_back(bj::object{
+              {"pointer", e.instance_pointer}, {"keyword", e.keyword}, {"message", e.message}});
         }
         return structured({{"valid", result.valid},
                            {"errors", std::move(errors)},
@@ -148,8 +146,8 @@ mcp::ToolSpec hashTextTool() {
       .openWorld(false)
       .handler([](const bj::object& args, CallContext&) -> Result<ToolResult> {
         const bj::value* a = args.if_contains("algorithm");
-        std::string algorithm = a != nullptr && a->is_string() ? std::string(a->get_string())
-                                                               : "sha256";
+        std::string algorithm =
+            a != nullptr && a->is_string() ? std::string(a->get_string()) : "sha256";
         const bj::string* text = stringArg(args, "text");
         if (text == nullptr) {
           return badArgument("text");
@@ -268,11 +266,9 @@ mcp::ToolSpec nowTool(std::function<std::chrono::system_clock::time_point()> clo
       .destructive(false)
       .idempotent(false)
       .openWorld(false)
-      .handler([clock = std::move(clock)](const bj::object&,
-                                          CallContext&) -> Result<ToolResult> {
+      .handler([clock = std::move(clock)](const bj::object&, CallContext&) -> Result<ToolResult> {
         auto now = std::chrono::floor<std::chrono::seconds>(clock());
-        return structured({{"utc", rfc3339(now)},
-                           {"unix", now.time_since_epoch().count()}});
+        return structured({{"utc", rfc3339(now)}, {"unix", now.time_since_epoch().count()}});
       })
       .build();
 }
@@ -327,13 +323,13 @@ bj::object definitionOf(const mcp::ToolSpec& spec) {
   put("destructiveHint", a.destructive);
   put("idempotentHint", a.idempotent);
   put("openWorldHint", a.open_world);
-  bj::object def{{"name", spec.name},
-                   {"title", spec.title},
-                   {"description", spec.description},
-                   {"inputSchema", spec.open_arguments
-                                       ? spec.input_schema
-                                       : bastion::json::closeObjectSchemas(spec.input_schema)},
-                   {"annotations", std::move(annotations)}};
+  bj::object def{
+      {"name", spec.name},
+      {"title", spec.title},
+      {"description", spec.description},
+      {"inputSchema", spec.open_arguments ? spec.input_schema
+                                          : bastion::json::closeObjectSchemas(spec.input_schema)},
+      {"annotations", std::move(annotations)}};
   if (spec.output_schema) {
     def["outputSchema"] = *spec.output_schema;
   }
@@ -348,16 +344,16 @@ Result<void> addResources(mcp::Server& server, std::shared_ptr<const Catalog> ca
     names.push_back(bj::string(name));
   }
   const mcp::ServerInfo& info = server.info();
-  std::string server_info = bj::serialize(bj::object{
-      {"name", info.name}, {"version", info.version}, {"tools", std::move(names)}});
+  std::string server_info = bj::serialize(
+      bj::object{{"name", info.name}, {"version", info.version}, {"tools", std::move(names)}});
   auto r = server.addResource(mcp::ResourceSpec{
       .uri = "bastion://server/info",
       .name = "server-info",
       .title = "Server information",
       .description = "This server's name, version and demo tools.",
       .mime_type = "application/json",
-      .handler = [server_info](const std::string& uri, CallContext&)
-          -> Result<std::vector<mcp::ResourceContents>> {
+      .handler = [server_info](const std::string& uri,
+                               CallContext&) -> Result<std::vector<mcp::ResourceContents>> {
         return std::vector<mcp::ResourceContents>{{uri, "application/json", server_info, {}}};
       }});
   if (!r) {
@@ -369,8 +365,8 @@ Result<void> addResources(mcp::Server& server, std::shared_ptr<const Catalog> ca
       .title = "Tool definition",
       .description = "The definition (schemas and annotations) of one demo tool.",
       .mime_type = "application/json",
-      .handler = [catalog](const std::string& uri, const mcp::TemplateVars& vars, CallContext&)
-          -> Result<std::vector<mcp::ResourceContents>> {
+      .handler = [catalog](const std::string& uri, const mcp::TemplateVars& vars,
+                           CallContext&) -> Result<std::vector<mcp::ResourceContents>> {
         auto name = vars.find("name");
         auto it = name == vars.end() ? catalog->end() : catalog->find(name->second);
         if (it == catalog->end()) {
@@ -379,16 +375,16 @@ Result<void> addResources(mcp::Server& server, std::shared_ptr<const Catalog> ca
         return std::vector<mcp::ResourceContents>{
             {uri, "application/json", bj::serialize(it->second), {}}};
       },
-      .complete = [catalog](std::string_view argument, std::string_view value,
-                            const mcp::TemplateVars&) {
-        std::vector<std::string> out;
-        for (const auto& [name, def] : *catalog) {
-          if (argument == "name" && name.starts_with(value)) {
-            out.push_back(name);
-          }
-        }
-        return out;
-      }});
+      .complete =
+          [catalog](std::string_view argument, std::string_view value, const mcp::TemplateVars&) {
+            std::vector<std::string> out;
+            for (const auto& [name, def] : *catalog) {
+              if (argument == "name" && name.starts_with(value)) {
+                out.push_back(name);
+              }
+            }
+            return out;
+          }});
 }
 
 Result<mcp::PromptResult> explainSchema(const mcp::TemplateVars& arguments) {
@@ -448,9 +444,8 @@ Result<void> addDemo(mcp::Server& server, const DemoOptions& options) {
       .description = "Asks the model to explain what a JSON Schema accepts, with examples.",
       .arguments = {mcp::PromptArgument{
           .name = "schema", .description = "The JSON Schema, as JSON text", .required = true}},
-      .handler = [](const mcp::TemplateVars& arguments, CallContext&) {
-        return explainSchema(arguments);
-      },
+      .handler = [](const mcp::TemplateVars& arguments,
+                    CallContext&) { return explainSchema(arguments); },
       .complete = {}});
 }
 

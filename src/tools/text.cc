@@ -109,7 +109,11 @@ bool isUtf8(std::string_view bytes) {
   auto at = [&bytes](std::size_t k) { return static_cast<unsigned char>(bytes[k]); };
   while (i < bytes.size()) {
     unsigned char c = at(i);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    std::size_t len = c < 0x80           ? 1
+                      : (c >> 5) == 0x6  ? 2
+                      : (c >> 4) == 0xE  ? 3
+                      : (c >> 3) == 0x1E ? 4
+                                         : 0;
     if (len == 0 || i + len > bytes.size()) {
       return false;
     }

@@ -1,11 +1,10 @@
 #include "transport/stdio.h"
 
-#include <boost/json/serialize.hpp>
-
 #include <errno.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/json/serialize.hpp>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -225,9 +224,9 @@ class StdioServerImpl final : public StdioServer {
   }
 
   void rejectOversized() {
-    out_->send(errorResponse(nullptr, -32600,
-                             "Invalid Request: message exceeds " +
-                                 std::to_string(options_.max_line) + " bytes"));
+    out_->send(errorResponse(
+        nullptr, -32600,
+        "Invalid Request: message exceeds " + std::to_string(options_.max_line) + " bytes"));
   }
 
   void handleLine(std::string_view line) {
@@ -286,8 +285,8 @@ class StdioServerImpl final : public StdioServer {
 }  // namespace
 
 std::unique_ptr<StdioServer> StdioServer::create(std::shared_ptr<mcp::Dispatcher> dispatcher,
-                                                 auth::Principal principal,
-                                                 StdioOptions options, int in_fd, int out_fd) {
+                                                 auth::Principal principal, StdioOptions options,
+                                                 int in_fd, int out_fd) {
   return std::make_unique<StdioServerImpl>(std::move(dispatcher), std::move(principal), options,
                                            in_fd, out_fd);
 }

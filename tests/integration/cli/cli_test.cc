@@ -1,6 +1,5 @@
-#include <gtest/gtest.h>
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -95,8 +94,8 @@ TEST(CliValidate, SchemaOnly) {
 
 // A good configuration: exit 0 and a summary on stdout.
 TEST(CliCheck, GoodConfigPrintsSummary) {
-  std::string path = tempFile("good.toml",
-                              "[server]\nlisten = \"127.0.0.1:9999\"\n[demo]\ntools = true\n");
+  std::string path =
+      tempFile("good.toml", "[server]\nlisten = \"127.0.0.1:9999\"\n[demo]\ntools = true\n");
   auto r = run({kExe, "check", "--config", path});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out.starts_with(path + ": OK\n")) << r.out;
@@ -212,14 +211,13 @@ TEST(CliServe, HttpServesAndStopsOnSigterm) {
   }
   ASSERT_TRUE(std::regex_search(err, m, line)) << err;
   int port = std::stoi(m[1].str());
-  std::string body =
-      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":)"
-      R"("2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
-  std::string response = httpExchange(
-      port, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                "\r\nContent-Type: application/json\r\nAccept: application/json, "
-                "text/event-stream\r\nContent-Length: " +
-                std::to_string(body.size()) + "\r\n\r\n" + body);
+  std::string body = R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":)"
+                     R"("2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+  std::string response =
+      httpExchange(port, "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                             "\r\nContent-Type: application/json\r\nAccept: application/json, "
+                             "text/event-stream\r\nContent-Length: " +
+                             std::to_string(body.size()) + "\r\n\r\n" + body);
   EXPECT_TRUE(response.starts_with("HTTP/1.1 200")) << response;
   EXPECT_NE(response.find("\"name\":\"bastion\""), std::string::npos) << response;
   child.signal(SIGTERM);

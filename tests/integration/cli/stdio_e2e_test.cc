@@ -1,7 +1,7 @@
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <set>
 #include <string>
 
@@ -37,8 +37,8 @@ class StdioSession {
 
   bj::object request(int id, std::string_view method, std::string_view params) {
     // Re-serialized so that the readable multi-line literals below travel as one line.
-    send(R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" +
-         std::string(method) + R"(","params":)" + bj::serialize(bj::parse(params)) + "}");
+    send(R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + std::string(method) +
+         R"(","params":)" + bj::serialize(bj::parse(params)) + "}");
     bj::object r = next();
     EXPECT_EQ(r["id"], id) << bj::serialize(r);
     return r;
@@ -85,8 +85,8 @@ TEST(StdioEndToEnd, InitializeListAndCall) {
 TEST(StdioEndToEnd, StrictArgumentsRejectUnknownKeys) {
   StdioSession s;
   s.initialize();
-  bj::object call = s.request(
-      2, "tools/call", R"({"name":"hash_text","arguments":{"text":"abc","secret":"x"}})");
+  bj::object call =
+      s.request(2, "tools/call", R"({"name":"hash_text","arguments":{"text":"abc","secret":"x"}})");
   ASSERT_TRUE(call.contains("result")) << bj::serialize(call);
   const bj::value* is_error = call["result"].as_object().if_contains("isError");
   EXPECT_TRUE(is_error != nullptr && *is_error == true) << bj::serialize(call);
@@ -149,8 +149,9 @@ TEST(StdioEndToEnd, DemoResourcesAndPrompt) {
   EXPECT_EQ(bj::parse(text).at("name"), "uuid");
   bj::object missing = s.request(4, "resources/read", R"({"uri":"bastion://tools/nope"})");
   EXPECT_TRUE(missing.contains("error")) << bj::serialize(missing);
-  bj::object prompt = s.request(
-      5, "prompts/get", R"({"name":"explain_schema","arguments":{"schema":"{\"type\":\"string\"}"}})");
+  bj::object prompt =
+      s.request(5, "prompts/get",
+                R"({"name":"explain_schema","arguments":{"schema":"{\"type\":\"string\"}"}})");
   ASSERT_TRUE(prompt.contains("result")) << bj::serialize(prompt);
   bj::object no_arg = s.request(6, "prompts/get", R"({"name":"explain_schema","arguments":{}})");
   EXPECT_EQ(errorCode(no_arg), -32602) << bj::serialize(no_arg);

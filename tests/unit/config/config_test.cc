@@ -174,13 +174,15 @@ TEST(Config, RejectsAuthNoneOnPublicAddress) {
   EXPECT_EQ(errorsOf("[server]\nlisten = \"0.0.0.0:8080\"\n[auth]\nmode = \"none\"\n"),
             "t.toml:2:10: " + rule);
   EXPECT_EQ(errorsOf("[server]\nlisten = \"[::]:8080\"\n"), "t.toml:2:10: " + rule);
-  EXPECT_EQ(errorsOf("", Overrides{.listen = "192.168.1.5:80", .stdio = false}), "--listen: " + rule);
+  EXPECT_EQ(errorsOf("", Overrides{.listen = "192.168.1.5:80", .stdio = false}),
+            "--listen: " + rule);
   EXPECT_TRUE(load("[server]\nlisten = \"127.8.9.10:8080\"\n"));
 }
 
 // --stdio drops the listener, so even a public listen address is acceptable with it.
 TEST(Config, StdioOverrideDropsListener) {
-  auto c = load("[server]\nlisten = \"0.0.0.0:8080\"\n", Overrides{.listen = std::nullopt, .stdio = true});
+  auto c = load("[server]\nlisten = \"0.0.0.0:8080\"\n",
+                Overrides{.listen = std::nullopt, .stdio = true});
   ASSERT_TRUE(c);
   EXPECT_FALSE(c->server.listen);
   auto l = load("", Overrides{.listen = "127.0.0.1:7000", .stdio = false});

@@ -15,8 +15,8 @@ TEST(ParseSize, AcceptsBinaryUnits) {
 
 // Anything but "<digits><unit>" is refused with the same message, including decimal units.
 TEST(ParseSize, RejectsOtherShapes) {
-  for (const char* text : {"", "MiB", "4", "4 MiB", "4mib", "4MB", "-4MiB", "+4MiB", "4.5MiB",
-                           "0x10B", "4MiBB"}) {
+  for (const char* text :
+       {"", "MiB", "4", "4 MiB", "4mib", "4MB", "-4MiB", "+4MiB", "4.5MiB", "0x10B", "4MiBB"}) {
     auto r = parseSize(text);
     ASSERT_FALSE(r) << text;
     EXPECT_EQ(r.error().message,

@@ -1,9 +1,9 @@
 #include "tools/demo.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cstring>
 #include <map>
 #include <set>
@@ -44,7 +44,9 @@ class DemoTools : public ::testing::Test {
   DemoTools() {
     DemoOptions options;
     options.rng = &rng_;
-    options.clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000)); };
+    options.clock = [] {
+      return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+    };
     for (mcp::ToolSpec& spec : demoTools(options)) {
       std::string name = spec.name;
       tools_.emplace(name, std::move(spec));
@@ -94,8 +96,8 @@ TEST_F(DemoTools, ExposesSixDocumentedTools) {
     EXPECT_TRUE(spec.output_schema) << spec.name;
     EXPECT_FALSE(spec.open_arguments) << spec.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"validate_json", "hash_text", "base64", "uuid",
-                                             "now", "count_text"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"validate_json", "hash_text", "base64", "uuid", "now",
+                                             "count_text"}));
 }
 
 // Annotations are honest: nothing writes, nothing reaches outside the process, and only the
@@ -159,7 +161,8 @@ TEST_F(DemoTools, Base64RoundTripAndErrors) {
   EXPECT_TRUE(bad.is_error);
   auto binary = call("base64", R"({"operation":"decode","text":"//8="})");
   EXPECT_TRUE(binary.is_error);
-  EXPECT_EQ(bj::serialize(binary.content), R"([{"type":"text","text":"the decoded bytes are not UTF-8 text"}])");
+  EXPECT_EQ(bj::serialize(binary.content),
+            R"([{"type":"text","text":"the decoded bytes are not UTF-8 text"}])");
 }
 
 // UUIDs come from the injected random source.
@@ -201,15 +204,15 @@ TEST_F(DemoTools, ValidateJsonReportsPointers) {
   EXPECT_EQ(pointers, (std::set<std::string>{"", "/age"}));
   auto unusable = call("validate_json", R"({"schema":{"type":12},"instance":1})");
   EXPECT_TRUE(unusable.is_error);
-  auto remote = call("validate_json",
-                     R"({"schema":{"$ref":"https://example.com/s.json"},"instance":1})");
+  auto remote =
+      call("validate_json", R"({"schema":{"$ref":"https://example.com/s.json"},"instance":1})");
   EXPECT_TRUE(remote.is_error);
 }
 
 // validate_json asserts formats only when asked.
 TEST_F(DemoTools, ValidateJsonFormats) {
-  auto annotate = call("validate_json",
-                       R"({"schema":{"format":"email"},"instance":"not-an-email"})");
+  auto annotate =
+      call("validate_json", R"({"schema":{"format":"email"},"instance":"not-an-email"})");
   EXPECT_EQ(annotate.structured->at("valid").as_bool(), true);
   auto assert_ = call("validate_json", R"({"schema":{"format":"email"},"instance":"not-an-email",
                                           "assert_formats":true})");

@@ -45,8 +45,8 @@ TEST(Base64, UrlSafeAlphabet) {
 
 // Strict decoding: one text decodes one way, and anything malformed is an error.
 TEST(Base64, RejectsMalformed) {
-  for (const char* bad : {"Zg", "Zg=", "Z===", "Zm9v YmFy", "Zm9v\n", "Zh==", "Zm9=", "====",
-                          "Zm9vY", "@@@@"}) {
+  for (const char* bad :
+       {"Zg", "Zg=", "Z===", "Zm9v YmFy", "Zm9v\n", "Zh==", "Zm9=", "====", "Zm9vY", "@@@@"}) {
     auto r = base64Decode(bad, false);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().message, "the text is not valid base64");
@@ -57,8 +57,8 @@ TEST(Base64, RejectsMalformed) {
 TEST(Utf8, RejectsIllFormedSequences) {
   EXPECT_TRUE(isUtf8("plain ascii"));
   EXPECT_TRUE(isUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
-  for (const char* bad : {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-                          "\xc3", "\x80", "\xff", "\xe2\x82"}) {
+  for (const char* bad : {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3",
+                          "\x80", "\xff", "\xe2\x82"}) {
     EXPECT_FALSE(isUtf8(bad)) << testing::PrintToString(bad);
   }
 }

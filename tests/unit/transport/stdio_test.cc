@@ -1,13 +1,12 @@
 #include "transport/stdio.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -76,7 +75,8 @@ class FakeDispatcher final : public mcp::Dispatcher {
 // A StdioServer on two pipes, run on its own thread.
 class StdioHarness {
  public:
-  explicit StdioHarness(StdioOptions options = {}) : dispatcher_(std::make_shared<FakeDispatcher>()) {
+  explicit StdioHarness(StdioOptions options = {})
+      : dispatcher_(std::make_shared<FakeDispatcher>()) {
     int in[2];
     int out[2];
     EXPECT_EQ(pipe2(in, O_CLOEXEC), 0);
@@ -85,9 +85,10 @@ class StdioHarness {
     server_in_ = in[0];
     server_out_ = out[1];
     from_server_ = out[0];
-    server_ = StdioServer::create(dispatcher_, auth::Principal{.iss = "local", .sub = "stdio-user",
-                                                               .client_id = "", .scopes = {}},
-                                  options, server_in_, server_out_);
+    server_ = StdioServer::create(
+        dispatcher_,
+        auth::Principal{.iss = "local", .sub = "stdio-user", .client_id = "", .scopes = {}},
+        options, server_in_, server_out_);
     exit_ = std::async(std::launch::async, [this] { return server_->run(); });
   }
   ~StdioHarness() {
@@ -170,8 +171,11 @@ bj::value errorCode(const bj::value& response) {
 // Messages split across writes and several messages in one write are framed by newlines.
 TEST(StdioTransport, FramesNewlineDelimitedMessages) {
   StdioHarness h;
-  h.write(R"({"jsonrpc":"2.0","id":1,"method":"a"})" "\n" R"({"jsonrpc":"2.0","id":2,)");
-  h.write(R"("method":"b"})" "\r\n\n   \n");
+  h.write(R"({"jsonrpc":"2.0","id":1,"method":"a"})"
+          "\n"
+          R"({"jsonrpc":"2.0","id":2,)");
+  h.write(R"("method":"b"})"
+          "\r\n\n   \n");
   EXPECT_EQ(bj::serialize(h.readMessage()), R"({"jsonrpc":"2.0","id":1,"result":"a"})");
   EXPECT_EQ(bj::serialize(h.readMessage()), R"({"jsonrpc":"2.0","id":2,"result":"b"})");
   h.closeInput();
@@ -185,7 +189,8 @@ TEST(StdioTransport, MalformedInputIsAnsweredAndServingContinues) {
   EXPECT_EQ(errorCode(h.readMessage()), -32700);
   h.write("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"\xff\xfe\"}\n");
   EXPECT_EQ(errorCode(h.readMessage()), -32700);
-  h.write(R"({"jsonrpc":"2.0","id":3,"method":"after"})" "\n");
+  h.write(R"({"jsonrpc":"2.0","id":3,"method":"after"})"
+          "\n");
   EXPECT_EQ(h.readMessage().as_object().at("result"), "after");
 }
 
@@ -195,7 +200,8 @@ TEST(StdioTransport, DeepNestingIsRefused) {
   h.write(std::string(10000, '[') + std::string(10000, ']') + "\n");
   bj::value r = h.readMessage();
   EXPECT_TRUE(r.as_object().contains("error"));
-  h.write(R"({"jsonrpc":"2.0","id":4,"method":"after"})" "\n");
+  h.write(R"({"jsonrpc":"2.0","id":4,"method":"after"})"
+          "\n");
   EXPECT_EQ(h.readMessage().as_object().at("result"), "after");
 }
 
@@ -209,7 +215,8 @@ TEST(StdioTransport, OversizedLineIsRejectedAndSkipped) {
   bj::value r = h.readMessage();
   EXPECT_EQ(errorCode(r), -32600);
   EXPECT_TRUE(r.as_object().at("id").is_null());
-  h.write(R"({"jsonrpc":"2.0","id":5,"method":"after"})" "\n");
+  h.write(R"({"jsonrpc":"2.0","id":5,"method":"after"})"
+          "\n");
   EXPECT_EQ(h.readMessage().as_object().at("result"), "after");
 }
 
@@ -217,10 +224,13 @@ TEST(StdioTransport, OversizedLineIsRejectedAndSkipped) {
 // read and processed: a client's answer to sampling/elicitation cannot deadlock a tool.
 TEST(StdioTransport, BlockingRequestDoesNotStopTheReader) {
   StdioHarness h;
-  h.write(R"({"jsonrpc":"2.0","id":1,"method":"block"})" "\n");
-  h.write(R"({"jsonrpc":"2.0","id":2,"method":"quick"})" "\n");
+  h.write(R"({"jsonrpc":"2.0","id":1,"method":"block"})"
+          "\n");
+  h.write(R"({"jsonrpc":"2.0","id":2,"method":"quick"})"
+          "\n");
   EXPECT_EQ(h.readMessage().as_object().at("id"), 2);
-  h.write(R"({"jsonrpc":"2.0","method":"release"})" "\n");
+  h.write(R"({"jsonrpc":"2.0","method":"release"})"
+          "\n");
   bj::value r = h.readMessage();
   EXPECT_EQ(r.as_object().at("id"), 1);
   EXPECT_EQ(r.as_object().at("result"), "block");
@@ -229,7 +239,9 @@ TEST(StdioTransport, BlockingRequestDoesNotStopTheReader) {
 // At end of input, a request still running is finished and answered before run() returns.
 TEST(StdioTransport, EofDrainsInFlightRequests) {
   StdioHarness h;
-  h.write(R"({"jsonrpc":"2.0","id":1,"method":"block"})" "\n" R"({"jsonrpc":"2.0","method":"release"})");
+  h.write(R"({"jsonrpc":"2.0","id":1,"method":"block"})"
+          "\n"
+          R"({"jsonrpc":"2.0","method":"release"})");
   h.closeInput();  // the last message has no newline: still processed
   EXPECT_EQ(h.readMessage().as_object().at("result"), "block");
   EXPECT_EQ(h.waitExit(), StdioExit::Drained);
@@ -240,7 +252,8 @@ TEST(StdioTransport, DrainTimeoutCancelsRunningRequests) {
   StdioOptions options;
   options.drain_timeout = 1ms;
   StdioHarness h(options);
-  h.write(R"({"jsonrpc":"2.0","id":1,"method":"wait_cancel"})" "\n");
+  h.write(R"({"jsonrpc":"2.0","id":1,"method":"wait_cancel"})"
+          "\n");
   h.closeInput();
   EXPECT_EQ(h.waitExit(), StdioExit::Abandoned);
   EXPECT_EQ(h.readMessage().as_object().at("id"), 1);
@@ -253,15 +266,20 @@ TEST(StdioTransport, QueueBoundRefusesExcess) {
   options.workers = 1;
   options.max_queued = 1;
   StdioHarness h(options);
-  h.write(R"({"jsonrpc":"2.0","id":1,"method":"block"})" "\n");
+  h.write(R"({"jsonrpc":"2.0","id":1,"method":"block"})"
+          "\n");
   // Worker busy with id 1 or the queue holding it; at least one of 2..4 must be refused.
-  h.write(R"({"jsonrpc":"2.0","id":2,"method":"block"})" "\n"
-          R"({"jsonrpc":"2.0","id":3,"method":"block"})" "\n"
-          R"({"jsonrpc":"2.0","id":4,"method":"block"})" "\n");
+  h.write(R"({"jsonrpc":"2.0","id":2,"method":"block"})"
+          "\n"
+          R"({"jsonrpc":"2.0","id":3,"method":"block"})"
+          "\n"
+          R"({"jsonrpc":"2.0","id":4,"method":"block"})"
+          "\n");
   bj::value r = h.readMessage();
   EXPECT_EQ(errorCode(r), -32603);
   EXPECT_EQ(r.as_object().at("error").as_object().at("message"), "Internal error: server busy");
-  h.write(R"({"jsonrpc":"2.0","method":"release"})" "\n");
+  h.write(R"({"jsonrpc":"2.0","method":"release"})"
+          "\n");
 }
 
 }  // namespace
