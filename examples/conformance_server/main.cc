@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "auth/authenticator.h"
 #include "core/random.h"
@@ -65,7 +66,7 @@ std::optional<ListenAddress> parseArgs(int argc, char** argv) {
   return std::nullopt;
 }
 
-bastion::Result<std::shared_ptr<bastion::mcp::Server>> makeFixture() {
+bastion::Result<std::shared_ptr<const bastion::mcp::Server>> makeFixture() {
   auto server = std::make_shared<bastion::mcp::Server>(bastion::mcp::ServerInfo{
       .name = "bastion-conformance-server",
       .version = "0.1.0",
@@ -78,7 +79,7 @@ bastion::Result<std::shared_ptr<bastion::mcp::Server>> makeFixture() {
       return added.error();
     }
   }
-  return server;
+  return std::shared_ptr<const bastion::mcp::Server>(std::move(server));
 }
 
 }  // namespace
@@ -102,7 +103,7 @@ int main(int argc, char** argv) {
   auto sessions = std::make_shared<bastion::mcp::SessionStore>(bastion::mcp::SessionLimits{},
                                                                bastion::systemRandom());
   std::shared_ptr<bastion::mcp::Dispatcher> dispatcher =
-      bastion::mcp::Dispatcher::create(*fixture, sessions);
+      bastion::mcp::Dispatcher::create(std::move(*fixture), sessions);
   std::shared_ptr<bastion::auth::Authenticator> auth = bastion::auth::makeNoAuthenticator();
   bastion::transport::HttpServerOptions options;
   options.address = listen->host;
