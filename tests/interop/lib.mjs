@@ -170,6 +170,6 @@ export async function checkRejectedArguments(client) {
   });
   assert.equal(unknownKey.isError, true, 'an unknown argument must be rejected');
   const unknownMessage = unknownKey.content.map((c) => c.text ?? '').join('\n');
-  assert.match(unknownMessage, /smuggled/, `the error names the unknown key: ${unknownMessage}`);
+  assert.match(unknownMessage, /\/smuggled\b/, `the error names the JSON Pointer /smuggled: ${unknownMessage}`);
   assert.doesNotMatch(unknownMessage, /do-not-echo-me/, 'the rejected value is not echoed');
 }
