@@ -202,9 +202,21 @@ class Connection {
     co_return co_await serveGet(req, std::get<GetPlan>(std::move(plan)));
   }
 
+  // Resumable streams are named by a CSPRNG token: their ids are what Last-Event-ID presents.
+  // Other streams can never be resumed, so a cheap process-wide counter names them.
   std::shared_ptr<SseStream> newStream(bool resumable) {
-    return std::make_shared<SseStream>(randomToken(*ctx_.rng, 12), resumable,
-                                       ctx_.options.max_queued_bytes);
+    static std::atomic<std::uint64_t> counter{0};
+    std::string id = resumable ? randomToken(*ctx_.rng, 12)
+                               : "n" + std::to_string(counter.fetch_add(1) + 1);
+    return std::make_shared<SseStream>(std::move(id), resumable, ctx_.options.max_queued_bytes);
+  }
+
+  // One wake-up timer per connection, made on its first blocking request.
+  Wakeup& wakeup() {
+    if (!wakeup_) {
+      wakeup_ = std::make_shared<Wakeup>(control_.executor);
+    }
+    return *wakeup_;
   }
 
   asio::awaitable<bool> commitSse(const Request& req, const SseStream& stream, bool priming) {
@@ -310,8 +322,7 @@ class Connection {
     }
     const auto cancelled = plan.inbound.cancelled;
     auto slot = std::make_shared<CallSlot>();
-    wakeup_ = std::make_shared<Wakeup>(control_.executor);
-    stream->attach(wakeup_->waker());
+    stream->attach(wakeup().waker());
     asio::post(*ctx_.workers, [dispatcher = ctx_.dispatcher, in = std::move(plan.inbound), stream,
                                slot]() mutable {
       mcp::DispatchResult result = dispatcher->handle(std::move(in));
@@ -326,8 +337,7 @@ class Connection {
       stream->finish(std::move(text));
     });
     bool committed = false;
-    const PumpEnd end = co_await pump(*stream, *wakeup_, committed, req, plan.resumable);
-    wakeup_.reset();
+    const PumpEnd end = co_await pump(*stream, wakeup(), committed, req, plan.resumable);
     if (end == PumpEnd::Finished && !committed) {
       stream->release(false);
       if (plan.resumable) {
@@ -353,14 +363,13 @@ class Connection {
   // GET: resume a stream after Last-Event-ID, or open the session's standalone stream.
   asio::awaitable<bool> serveGet(const Request& req, GetPlan plan) {
     control_.busy.store(false);  // a listening stream is not in-flight work
-    wakeup_ = std::make_shared<Wakeup>(control_.executor);
     std::shared_ptr<SseStream> stream = plan.resume;
     bool priming = false;
-    if (!stream || !stream->attach(wakeup_->waker(), plan.resume_after)) {
+    if (!stream || !stream->attach(wakeup().waker(), plan.resume_after)) {
       stream = newStream(true);
       ctx_.streams->add(plan.session, stream);
       plan.session->setStandaloneStream(stream);
-      stream->attach(wakeup_->waker());
+      stream->attach(wakeup().waker());
       priming = true;
     }
     bool committed = false;
@@ -369,8 +378,7 @@ class Connection {
       co_return false;
     }
     committed = true;
-    const PumpEnd end = co_await pump(*stream, *wakeup_, committed, req, false);
-    wakeup_.reset();
+    const PumpEnd end = co_await pump(*stream, wakeup(), committed, req, false);
     stream->release(false);
     if (end == PumpEnd::Finished) {
       ctx_.streams->remove(plan.session->id(), stream->id());

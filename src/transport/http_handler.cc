@@ -197,8 +197,11 @@ Response HttpHandler::errorResponse(http::status status, int code, std::string_v
 std::optional<Response> HttpHandler::checkHostAndOrigin(const RequestHeader& req) const {
   // DNS rebinding: a page on evil.example that resolves to 127.0.0.1 still sends its own name
   // as Host and Origin. Only configured names pass; a missing Host is refused as well.
+  // Exactly one Host and at most one Origin: with two, an intermediary and this check could
+  // each read a different one.
   const auto host = header(req, "Host");
-  if (!host || !anyOf(options_.allowed_hosts, *host)) {
+  if (!host || req.count(http::field::host) != 1 || req.count(http::field::origin) > 1 ||
+      !anyOf(options_.allowed_hosts, *host)) {
     return errorResponse(http::status::forbidden, kTransportError, "Forbidden: Host not allowed",
                          req.version(), false);
   }

@@ -99,6 +99,17 @@ TEST_F(HandlerTest, DnsRebindingHostVariantsAreForbidden) {
   EXPECT_EQ(status(run(upper)), 0u) << "host names compare case-insensitively";
 }
 
+TEST_F(HandlerTest, DnsRebindingDuplicateHostOrOriginIsForbidden) {
+  // A second Host (or Origin) that some intermediary might read instead is refused outright.
+  Request two_hosts = post(testing::rpc(1, "ping"));
+  two_hosts.insert(http::field::host, "evil.example.com");
+  EXPECT_EQ(status(run(two_hosts)), 403u);
+  Request two_origins = post(testing::rpc(1, "ping"));
+  two_origins.insert(http::field::origin, "http://127.0.0.1:8080");
+  two_origins.insert(http::field::origin, "http://evil.example.com");
+  EXPECT_EQ(status(run(two_origins)), 403u);
+}
+
 TEST_F(HandlerTest, MissingHostIsForbidden) {
   Request req = post("{}");
   req.erase(http::field::host);
