@@ -20,6 +20,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "auth/principal.h"
 #include "core/error.h"
@@ -49,6 +51,8 @@ struct HttpMetadata {
   std::optional<std::string> protocol_version;
   std::optional<std::string> method;
   std::optional<std::string> name;
+  // Mcp-Param-{Name} headers: {Name} as sent (compared ignoring case) and the raw value.
+  std::vector<std::pair<std::string, std::string>> params;
 };
 
 struct Inbound {

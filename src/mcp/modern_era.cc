@@ -1,8 +1,8 @@
 // Modern era (2026-07-28): stateless requests carrying _meta protocol version and client
 // capabilities; HTTP header/body agreement; resultType, cache hints and MRTR on results.
 
-#include "mcp/base64.h"
 #include "mcp/eras.h"
+#include "mcp/header_params.h"
 
 namespace bastion::mcp {
 namespace {
@@ -44,28 +44,10 @@ std::optional<std::string_view> nameTarget(std::string_view method,
   return std::string_view(v->get_string());
 }
 
-// Mcp-Name may carry "=?base64?<standard base64 of UTF-8>?=" for values unsafe in a header.
-std::optional<std::string> decodeHeaderValue(std::string_view raw) {
-  constexpr std::string_view kPrefix = "=?base64?";
-  constexpr std::string_view kSuffix = "?=";
-  if (raw.size() >= kPrefix.size() + kSuffix.size() && raw.starts_with(kPrefix) &&
-      raw.ends_with(kSuffix)) {
-    return base64Decode(raw.substr(kPrefix.size(), raw.size() - kPrefix.size() - kSuffix.size()),
-                        Base64Alphabet::Standard);
-  }
-  for (char c : raw) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && c != '\t') || u >= 0x7F) {
-      return std::nullopt;
-    }
-  }
-  return std::string(raw);
-}
-
 // Header checks (Streamable HTTP "Server Validation"): the headers intermediaries route on
 // must say what the body says.
-std::optional<std::string> headerMismatch(const Inbound& in, const rpc::Envelope& env,
-                                          std::string_view body_version) {
+std::optional<std::string> headerMismatch(const Registry& registry, const Inbound& in,
+                                          const rpc::Envelope& env, std::string_view body_version) {
   if (*in.http.protocol_version != body_version) {
     return "Header mismatch: MCP-Protocol-Version does not match _meta protocolVersion";
   }
@@ -83,7 +65,18 @@ std::optional<std::string> headerMismatch(const Inbound& in, const rpc::Envelope
   if (!header || !body || *header != *body) {
     return "Header mismatch: Mcp-Name does not match the body";
   }
-  return std::nullopt;
+  if (env.method != "tools/call") {
+    return std::nullopt;
+  }
+  const CompiledTool* tool = registry.findTool(*body);
+  if (tool == nullptr || tool->header_params.empty()) {
+    return std::nullopt;
+  }
+  static const boost::json::object kNoArguments;
+  const auto* args = paramsOf(env).if_contains("arguments");
+  const auto* args_obj = args != nullptr ? args->if_object() : nullptr;
+  return paramHeaderMismatch(tool->header_params, args_obj != nullptr ? *args_obj : kNoArguments,
+                             in.http);
 }
 
 struct Meta {
@@ -115,7 +108,7 @@ class ModernRequest {
       return std::move(*bad);
     }
     if (in_.transport == TransportKind::Http) {
-      if (auto mismatch = headerMismatch(in_, env_, meta_.version)) {
+      if (auto mismatch = headerMismatch(denv_.registry, in_, env_, meta_.version)) {
         return badRequest(env_, rpc::kHeaderMismatch, *mismatch);
       }
     }

@@ -84,6 +84,10 @@ Result<void> Registry::addTool(ToolSpec spec) {
   }
   // Strict arguments: unknown keys are rejected unless the author opted out, and clients are
   // told so by the advertised (closed) schema.
+  auto header_params = collectHeaderParams(spec.input_schema);
+  if (!header_params) {
+    return header_params.error();
+  }
   boost::json::value input =
       spec.open_arguments ? spec.input_schema : json::closeObjectSchemas(spec.input_schema);
   auto input_compiled = compileSchema(input, "input");
@@ -111,7 +115,8 @@ Result<void> Registry::addTool(ToolSpec spec) {
   }
   tool_index_.emplace(spec.name, tools_.size());
   tools_.push_back(CompiledTool{std::move(spec), std::move(*input_compiled),
-                                std::move(output_compiled), std::move(def)});
+                                std::move(output_compiled), std::move(def),
+                                std::move(*header_params)});
   return {};
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "json/schema.h"
+#include "mcp/header_params.h"
 #include "mcp/types.h"
 #include "mcp/uri_template.h"
 
@@ -23,6 +24,7 @@ struct CompiledTool {
   std::shared_ptr<const json::CompiledSchema> input;   // closed unless open_arguments
   std::shared_ptr<const json::CompiledSchema> output;  // null when no outputSchema
   boost::json::object definition;                      // the tools/list entry
+  std::vector<HeaderParam> header_params;  // x-mcp-header annotations of the input schema
 };
 
 struct CompiledResource {

@@ -69,6 +69,16 @@ void addTools(Server& s) {
                        throw std::runtime_error("secret internal detail");
                      })
                      .build()));
+  must(s.addTool(ToolBuilder("regional")
+                     .input(parse(R"({"type":"object","properties":{
+                       "region":{"type":"string","x-mcp-header":"Region"},
+                       "opts":{"type":"object","properties":{
+                         "count":{"type":"integer","x-mcp-header":"Count"},
+                         "flag":{"type":"boolean","x-mcp-header":"Flag"}}}}})"))
+                     .handler([](const json::object&, CallContext&) -> Result<ToolResult> {
+                       return ToolResult::text("regional ok");
+                     })
+                     .build()));
   must(s.addTool(ToolBuilder("open_args")
                      .input(parse(R"({"type":"object","properties":{"x":{"type":"string"}}})"))
                      .openArguments()
