@@ -41,7 +41,7 @@ Result<std::shared_ptr<const json::CompiledSchema>> compileSchema(const boost::j
     return regError(RegistrationError::InvalidSchema,
                     std::string(which) + " schema does not compile: " + compiled.error().message);
   }
-  return *compiled;
+  return std::move(compiled).value();
 }
 
 bool validUri(std::string_view uri) {
@@ -100,7 +100,7 @@ Result<void> Registry::addTool(ToolSpec spec) {
     if (!out) {
       return out.error();
     }
-    output_compiled = *out;
+    output_compiled = std::move(out).value();
   }
   boost::json::object def;
   def.emplace("name", spec.name);
@@ -114,9 +114,9 @@ Result<void> Registry::addTool(ToolSpec spec) {
     def.emplace("annotations", std::move(ann));
   }
   tool_index_.emplace(spec.name, tools_.size());
-  tools_.push_back(CompiledTool{std::move(spec), std::move(*input_compiled),
+  tools_.push_back(CompiledTool{std::move(spec), std::move(input_compiled).value(),
                                 std::move(output_compiled), std::move(def),
-                                std::move(*header_params)});
+                                std::move(header_params).value()});
   return {};
 }
 
@@ -166,7 +166,8 @@ Result<void> Registry::addResourceTemplate(ResourceTemplateSpec spec) {
   putIfNotEmpty(def, "description", spec.description);
   putIfNotEmpty(def, "mimeType", spec.mime_type);
   template_index_.emplace(spec.uri_template, templates_.size());
-  templates_.push_back(CompiledTemplate{std::move(spec), std::move(*parsed), std::move(def)});
+  templates_.push_back(
+      CompiledTemplate{std::move(spec), std::move(parsed).value(), std::move(def)});
   return {};
 }
 

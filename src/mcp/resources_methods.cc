@@ -49,9 +49,10 @@ MethodResult contentsResult(Result<std::vector<ResourceContents>> r, Era era,
                         200};
     }
   }
+  std::vector<ResourceContents>& list = r.value();
   boost::json::array contents;
-  contents.reserve(r->size());
-  for (auto& c : *r) {
+  contents.reserve(list.size());
+  for (auto& c : list) {
     boost::json::object item;
     item.emplace("uri", std::move(c.uri));
     if (!c.mime_type.empty()) {

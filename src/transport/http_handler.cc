@@ -352,6 +352,13 @@ Plan HttpHandler::planPost(const Request& req, const Admitted& admitted) const {
   in.http.protocol_version = headerCopy(req, kProtocolHeader);
   in.http.method = headerCopy(req, "Mcp-Method");
   in.http.name = headerCopy(req, "Mcp-Name");
+  // Mcp-Param-{Name} (SEP-2243): the dispatcher checks them against the tool's arguments.
+  for (const auto& field : req) {
+    const std::string_view name = field.name_string();
+    if (name.size() > 10 && iequals(name.substr(0, 10), "mcp-param-")) {
+      in.http.params.emplace_back(std::string(name.substr(10)), std::string(field.value()));
+    }
+  }
   // The modern era has no sessions: an Mcp-Session-Id there is ignored, as the spec says.
   if (const auto sid = header(req, kSessionHeader); sid && !modern) {
     if (!plausibleSessionId(*sid)) {
