@@ -25,7 +25,7 @@ std::shared_ptr<Server> makeServer() {
   (void)s->addTool(
       ToolBuilder("echo")
           .input(boost::json::parse(R"({"type":"object","properties":{"text":{"type":"string",
-                              "maxLength":8}},"required":["text"]})"))
+                              "maxLength":8,"x-mcp-header":"Text"}},"required":["text"]})"))
           .output(boost::json::parse(R"({"type":"object","properties":{"n":{"type":"integer"}}})"))
           .handler(
               [](const boost::json::object& a, CallContext& ctx) -> bastion::Result<ToolResult> {
@@ -76,8 +76,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)dispatcher->handle(std::move(stdio));
   HttpMetadata headers{
       .protocol_version = "2026-07-28", .method = std::nullopt, .name = std::nullopt};
-  if (const auto* m = parsed->as_object().if_contains("method"); m != nullptr && m->is_string()) {
+  const auto& obj = parsed->as_object();
+  if (const auto* m = obj.if_contains("method"); m != nullptr && m->is_string()) {
     headers.method = std::string(m->get_string());
+  }
+  // Mirror params.name and arguments.text into Mcp-Name and Mcp-Param-Text as a client would.
+  const auto* params = obj.if_contains("params");
+  if (const auto* p = params != nullptr ? params->if_object() : nullptr) {
+    if (const auto* name = p->if_contains("name"); name != nullptr && name->is_string()) {
+      headers.name = std::string(name->get_string());
+    }
+    const auto* args = p->if_contains("arguments");
+    const auto* text =
+        args != nullptr && args->is_object() ? args->get_object().if_contains("text") : nullptr;
+    if (text != nullptr && text->is_string()) {
+      headers.params.emplace_back("text", std::string(text->get_string()));
+    }
   }
   (void)dispatcher->handle(Inbound{.message = std::move(*parsed),
                                    .transport = TransportKind::Http,
