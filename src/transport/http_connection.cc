@@ -429,6 +429,7 @@ asio::awaitable<void> serveConnection(std::shared_ptr<ServerContext> ctx,
     if (!hs) {
       co_await serveStream(*ctx, *control, stream, std::move(remote));
     }
+    control->close = nullptr;  // `stream` dies with this block; a queued close must not use it
   }
   ctx->tracker->release(control);
 }

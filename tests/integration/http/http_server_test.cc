@@ -602,3 +602,24 @@ TEST(HttpServerCreate, RefusesBadEndpointAndBusyPort) {
 
 }  // namespace
 }  // namespace bastion::transport::testing
+
+namespace bastion::transport::testing {
+namespace {
+
+TEST(HttpServerLimits, ConnectionFloodBeyondTheBoundIsClosed) {
+  // With max_connections = 2, a third simultaneous connection is accepted and closed at once,
+  // and the first two keep working.
+  ServerHarness h([](HttpServerOptions& o) { o.max_connections = 2; });
+  ASSERT_TRUE(h.start()) << h.error;
+  TestClient a(h.port()), b(h.port());
+  a.send(post(h.host(), rpc(1, "ping")));
+  b.send(post(h.host(), rpc(2, "ping")));
+  ASSERT_TRUE(a.read() && b.read());
+  TestClient c(h.port());
+  EXPECT_TRUE(c.closedByPeer(1s));
+  a.send(post(h.host(), rpc(3, "ping")));
+  EXPECT_TRUE(a.read());
+}
+
+}  // namespace
+}  // namespace bastion::transport::testing
