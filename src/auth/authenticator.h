@@ -8,16 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "auth/auth_error.h"
 #include "auth/principal.h"
 #include "core/error.h"
 
 namespace bastion::auth {
-
-enum class AuthError {
-  MissingToken = 1,
-  InvalidToken,
-  InsufficientScope,
-};
 
 // What authentication may look at, without tying it to Beast.
 struct RequestView {
