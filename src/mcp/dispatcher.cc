@@ -68,11 +68,25 @@ class DispatcherImpl final : public Dispatcher {
       return false;
     }
     const auto m = method->get_string();
-    return m == "tools/call" || m == "prompts/get" || m == "resources/read" ||
-           m == "completion/complete";
+    if (m == "tools/call") {
+      return !nonBlockingTool(*obj);
+    }
+    return m == "prompts/get" || m == "resources/read" || m == "completion/complete";
   }
 
  private:
+  // A call of a tool declared non-blocking; anything unexpected counts as blocking.
+  bool nonBlockingTool(const boost::json::object& message) const {
+    const auto* params = message.if_contains("params");
+    const auto* params_obj = params != nullptr ? params->if_object() : nullptr;
+    const auto* name = params_obj != nullptr ? params_obj->if_contains("name") : nullptr;
+    if (name == nullptr || !name->is_string()) {
+      return false;
+    }
+    const CompiledTool* tool = env_.registry.findTool(name->get_string());
+    return tool != nullptr && tool->spec.non_blocking;
+  }
+
   DispatchResult route(Inbound& in, const rpc::Envelope& env) {
     switch (env.kind) {
       case rpc::MessageKind::Invalid:

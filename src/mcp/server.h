@@ -66,6 +66,7 @@ class ToolBuilder {
   ToolBuilder& openWorld(bool v = true);
   ToolBuilder& scopes(std::vector<std::string> s);
   ToolBuilder& openArguments(bool v = true);
+  ToolBuilder& nonBlocking(bool v = true);  // see ToolSpec::non_blocking
   ToolBuilder& handler(ToolHandler h);
   ToolSpec build() &&;
   ToolSpec build() const&;

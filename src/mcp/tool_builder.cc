@@ -47,6 +47,11 @@ ToolBuilder& ToolBuilder::openArguments(bool v) {
   spec_.open_arguments = v;
   return *this;
 }
+
+ToolBuilder& ToolBuilder::nonBlocking(bool v) {
+  spec_.non_blocking = v;
+  return *this;
+}
 ToolBuilder& ToolBuilder::handler(ToolHandler h) {
   spec_.handler = std::move(h);
   return *this;

@@ -121,6 +121,10 @@ struct ToolSpec {
   ToolAnnotations annotations;
   std::vector<std::string> scopes;  // required scopes (enforced by the policy step)
   bool open_arguments = false;      // opt out of closing object schemas (unknown keys allowed)
+  // The handler is short, bounded and CPU-only: no I/O, no sleeping, no client requests, no
+  // progress. A transport may then run the call on its I/O thread (no worker hop, no SSE).
+  // The pipeline (authorization, validation, output checks) is the same either way.
+  bool non_blocking = false;
   ToolHandler handler;
 };
 

@@ -144,6 +144,7 @@ mcp::ToolSpec hashTextTool() {
       .destructive(false)
       .idempotent()
       .openWorld(false)
+      .nonBlocking()  // bounded CPU work, no I/O: may run on the I/O thread
       .handler([](const bj::object& args, CallContext&) -> Result<ToolResult> {
         const bj::value* a = args.if_contains("algorithm");
         std::string algorithm =
@@ -190,6 +191,7 @@ mcp::ToolSpec base64Tool() {
       .destructive(false)
       .idempotent()
       .openWorld(false)
+      .nonBlocking()  // bounded CPU work, no I/O: may run on the I/O thread
       .handler([](const bj::object& args, CallContext&) -> Result<ToolResult> {
         const bj::value* u = args.if_contains("url_safe");
         bool url_safe = u != nullptr && u->is_bool() && u->get_bool();
@@ -236,6 +238,7 @@ mcp::ToolSpec uuidTool(RandomSource& rng) {
       .destructive(false)
       .idempotent(false)
       .openWorld(false)
+      .nonBlocking()  // bounded CPU work, no I/O: may run on the I/O thread
       .handler([&rng](const bj::object& args, CallContext&) -> Result<ToolResult> {
         const bj::value* c = args.if_contains("count");
         std::int64_t count = c == nullptr ? 1 : c->is_int64() ? c->get_int64() : 0;
@@ -266,6 +269,7 @@ mcp::ToolSpec nowTool(std::function<std::chrono::system_clock::time_point()> clo
       .destructive(false)
       .idempotent(false)
       .openWorld(false)
+      .nonBlocking()  // bounded CPU work, no I/O: may run on the I/O thread
       .handler([clock = std::move(clock)](const bj::object&, CallContext&) -> Result<ToolResult> {
         auto now = std::chrono::floor<std::chrono::seconds>(clock());
         return structured({{"utc", rfc3339(now)}, {"unix", now.time_since_epoch().count()}});
@@ -294,6 +298,7 @@ mcp::ToolSpec countTextTool() {
       .destructive(false)
       .idempotent()
       .openWorld(false)
+      .nonBlocking()  // bounded CPU work, no I/O: may run on the I/O thread
       .handler([](const bj::object& args, CallContext&) -> Result<ToolResult> {
         const bj::string* text = stringArg(args, "text");
         if (text == nullptr) {

@@ -31,6 +31,7 @@ void addTools(Server& s) {
                                      "b":{"type":"number"}},"required":["a","b"]})"))
                      .output(parse(R"({"type":"object","properties":{"sum":{"type":"number"}},
                                       "required":["sum"]})"))
+                     .nonBlocking()
                      .handler([](const json::object& args, CallContext&) -> Result<ToolResult> {
                        ToolResult r;
                        r.structured = json::object{{"sum", args.at("a").to_number<double>() +

@@ -229,5 +229,18 @@ TEST(ToolsCall, MayBlockOnlyForHandlerMethods) {
   EXPECT_FALSE(h.dispatcher->mayBlock(json::value(3)));
 }
 
+TEST(ToolsCall, OnlyToolsDeclaredNonBlockingMayRunInline) {
+  // A call of a tool declared non-blocking may stay on the I/O thread; any other call, an
+  // unknown tool or a malformed name goes to a worker.
+  Harness h;
+  EXPECT_FALSE(h.dispatcher->mayBlock(request(1, "tools/call", {{"name", "add"}})));
+  EXPECT_TRUE(h.dispatcher->mayBlock(request(1, "tools/call", {{"name", "echo"}})));
+  EXPECT_TRUE(h.dispatcher->mayBlock(request(1, "tools/call", {{"name", "no_such_tool"}})));
+  EXPECT_TRUE(h.dispatcher->mayBlock(request(1, "tools/call", {{"name", 7}})));
+  // The result is the same either way: the whole pipeline runs.
+  auto res = call(h, "add", {{"a", 2}, {"b", 3}});
+  EXPECT_FALSE(res.contains("isError") && res.at("isError") == true);
+}
+
 }  // namespace
 }  // namespace bastion::mcp::testing
