@@ -1,21 +1,32 @@
 #include "core/random.h"
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 #include <array>
-#include <climits>
+#include <cerrno>
 #include <cstdlib>
 #include <vector>
 
 namespace bastion {
 namespace {
 
-class OpenSslRandom final : public RandomSource {
+// The kernel CSPRNG through getrandom(2): no user-space generator state to reseed or to
+// duplicate across fork, and nothing to initialise at start (OpenSSL's DRBG would pull in its
+// provider machinery, about 3 MiB of resident pages, before the first request needs it).
+class KernelRandom final : public RandomSource {
  public:
   void fill(unsigned char* out, std::size_t n) override {
-    // A CSPRNG failure is a broken invariant: continuing would hand out guessable ids.
-    if (n > INT_MAX || RAND_bytes(out, static_cast<int>(n)) != 1) {
-      std::abort();
+    while (n > 0) {
+      const ssize_t got = getrandom(out, n, 0);
+      if (got < 0 && errno == EINTR) {
+        continue;
+      }
+      // A CSPRNG failure is a broken invariant: continuing would hand out guessable ids.
+      if (got <= 0) {
+        std::abort();
+      }
+      out += got;
+      n -= static_cast<std::size_t>(got);
     }
   }
 };
@@ -29,7 +40,7 @@ constexpr std::array<char, 64> kBase64Url = {
 }  // namespace
 
 RandomSource& systemRandom() {
-  static OpenSslRandom rng;
+  static KernelRandom rng;
   return rng;
 }
 
