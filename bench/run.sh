@@ -41,8 +41,8 @@ echo "|---|---|---|"
 for c in 1 16 64; do
   echo "| tools/call over HTTP keep-alive, $c conn | $([ $c = 64 ] && echo '≥ 60,000/s, p99 ≤ 2 ms' || echo '-') | ${rate[$c]}/s, p50 ${p50[$c]} ms, p99 ${p99[$c]} ms |"
 done
-echo "| stdio round trip p50 (p99) | ≤ 40 µs | $(awk '/p50/ {print $2}' "$out/stdio.txt") µs ($(awk '/p99/ {print $2}' "$out/stdio.txt") µs) |"
-echo "| start to initialized | ≤ 10 ms | $(awk '/start_to/ {print $2}' "$out/stdio.txt") ms |"
+echo "| stdio round trip p50 (p99) | ≤ 40 µs | $(awk '/^stdio_roundtrip_us_p50/ {print $2}' "$out/stdio.txt") µs ($(awk '/^stdio_roundtrip_us_p99/ {print $2}' "$out/stdio.txt") µs) |"
+echo "| start to initialized | ≤ 10 ms | $(awk '/^start_to_initialized/ {print $2}' "$out/stdio.txt") ms |"
 echo "| idle RSS | ≤ 8 MiB | $(( idle / 1024 )).$(( (idle % 1024) * 10 / 1024 )) MiB |"
 echo "| peak RSS under load | - | $(( loaded / 1024 )).$(( (loaded % 1024) * 10 / 1024 )) MiB |"
 grep -E '^BM_' "$out/validation.txt" | awk '{printf "| validation %s | - | %s %s |\n", $1, $2, $3}'
