@@ -15,7 +15,7 @@ if(BASTION_BENCH)
   find_package(benchmark REQUIRED)
 endif()
 
-# Asio and Beast are compiled once, in transport/asio_impl.cc; every user sees only declarations.
+# Asio and Beast are compiled once, in net/asio_impl.cc; every user sees only declarations.
 add_library(bastion_asio_defs INTERFACE)
 target_compile_definitions(bastion_asio_defs INTERFACE
   BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
