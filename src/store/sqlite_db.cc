@@ -15,10 +15,10 @@ namespace bastion::store::sqlite {
 
 namespace {
 
-// Owns one descriptor for the short time the database file is prepared (no
-// UniqueFd in core yet; this one never leaves this file).
+// Owns one descriptor for the short time the database file is prepared (no UniqueFd in core yet;
+// this one never leaves this file).
 class ScopedFd {
-public:
+ public:
   explicit ScopedFd(int fd) : fd_(fd) {}
   ~ScopedFd() {
     if (fd_ >= 0) {
@@ -29,7 +29,7 @@ public:
   ScopedFd &operator=(const ScopedFd &) = delete;
   int get() const { return fd_; }
 
-private:
+ private:
   int fd_;
 };
 
@@ -37,8 +37,7 @@ Error fileError(const char *what) {
   return Error(StoreError::Unavailable, std::string("database file: ") + what);
 }
 
-// Creates each missing directory of `dir` with mode 0700: the database holds
-// signing keys.
+// Creates each missing directory of `dir` with mode 0700: the database holds signing keys.
 Result<void> makePrivateDirectories(const std::filesystem::path &dir) {
   if (dir.empty()) {
     return {};
@@ -53,18 +52,14 @@ Result<void> makePrivateDirectories(const std::filesystem::path &dir) {
   return {};
 }
 
-// Creates the file 0600 before SQLite opens it (SQLite would use 0644 &
-// ~umask), refuses anything but a regular file, and tightens an existing file
-// that others could read. The WAL and shared-memory files SQLite creates later
-// copy this file's mode.
+// Creates the file 0600 before SQLite opens it (SQLite would use 0644 & ~umask), refuses anything
+// but a regular file, and tightens an existing file that others could read. The WAL and
+// shared-memory files SQLite creates later copy this file's mode.
 Result<void> preparePrivateFile(const std::string &path) {
-  if (auto made =
-          makePrivateDirectories(std::filesystem::path(path).parent_path());
-      !made) {
+  if (auto made = makePrivateDirectories(std::filesystem::path(path).parent_path()); !made) {
     return made;
   }
-  ScopedFd fd(
-      ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  ScopedFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd.get() < 0) {
     return fileError("cannot be opened");
   }
@@ -78,11 +73,10 @@ Result<void> preparePrivateFile(const std::string &path) {
   return {};
 }
 
-} // namespace
+}  // namespace
 
 Error databaseError(int rc) {
-  return Error(StoreError::Unavailable,
-               std::string("database: ") + sqlite3_errstr(rc));
+  return Error(StoreError::Unavailable, std::string("database: ") + sqlite3_errstr(rc));
 }
 
 Statement::~Statement() {
@@ -102,8 +96,7 @@ Statement &Statement::bind(int index, std::string_view text) {
     return *this;
   }
   bind_error_ =
-      sqlite3_bind_text(stmt_, index, text.data(),
-                        static_cast<int>(text.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   return *this;
 }
 
@@ -127,13 +120,10 @@ std::string Statement::text(int column) const {
   if (p == nullptr || n <= 0) {
     return {};
   }
-  return std::string(reinterpret_cast<const char *>(p),
-                     static_cast<std::size_t>(n));
+  return std::string(reinterpret_cast<const char *>(p), static_cast<std::size_t>(n));
 }
 
-std::int64_t Statement::integer(int column) const {
-  return sqlite3_column_int64(stmt_, column);
-}
+std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 
 Result<std::unique_ptr<Database>> Database::open(const std::string &path) {
   const bool memory = path == ":memory:";
@@ -142,14 +132,12 @@ Result<std::unique_ptr<Database>> Database::open(const std::string &path) {
       return ready.error();
     }
   }
-  // NOMUTEX: the owner serializes access; NOFOLLOW: no symlink swapped in for
-  // the file.
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
-                    (memory ? 0 : SQLITE_OPEN_NOFOLLOW);
+  // NOMUTEX: the owner serializes access; NOFOLLOW: no symlink swapped in for the file.
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                    SQLITE_OPEN_EXRESCODE | (memory ? 0 : SQLITE_OPEN_NOFOLLOW);
   sqlite3 *raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  UniqueDb db(raw); // owns the handle even when open failed
+  UniqueDb db(raw);  // owns the handle even when open failed
   if (rc != SQLITE_OK) {
     return databaseError(rc);
   }
@@ -161,14 +149,12 @@ Result<std::unique_ptr<Database>> Database::open(const std::string &path) {
 }
 
 Result<void> Database::configure() {
-  // WAL lets readers proceed during a write; busy_timeout makes concurrent
-  // writers wait instead of failing; secure_delete zeroes deleted content
-  // (removed signing keys); trusted_schema off because nothing in the schema
-  // needs functions with side effects.
+  // WAL lets readers proceed during a write; busy_timeout makes concurrent writers wait instead of
+  // failing; secure_delete zeroes deleted content (removed signing keys); trusted_schema off
+  // because nothing in the schema needs functions with side effects.
   static constexpr const char *kPragmas[] = {
-      "PRAGMA journal_mode = WAL",   "PRAGMA synchronous = NORMAL",
-      "PRAGMA foreign_keys = ON",    "PRAGMA secure_delete = ON",
-      "PRAGMA trusted_schema = OFF",
+      "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
+      "PRAGMA secure_delete = ON", "PRAGMA trusted_schema = OFF",
   };
   if (int rc = sqlite3_busy_timeout(db_.get(), 5000); rc != SQLITE_OK) {
     return databaseError(rc);
@@ -185,9 +171,8 @@ Result<Statement> Database::prepare(std::string_view sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
     sqlite3_stmt *raw = nullptr;
-    const int rc =
-        sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
-                           SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     UniqueStmt stmt(raw);
     if (rc != SQLITE_OK || !stmt) {
       return databaseError(rc == SQLITE_OK ? SQLITE_ERROR : rc);
@@ -222,8 +207,7 @@ Result<void> Database::migrate(std::span<const char *const> migrations) {
   }
   const auto known = static_cast<std::int64_t>(migrations.size());
   if (version < 0 || version > known) {
-    return Error(StoreError::Corrupt,
-                 "database schema is newer than this program");
+    return Error(StoreError::Corrupt, "database schema is newer than this program");
   }
   for (auto v = version; v < known; ++v) {
     auto tx = Transaction::begin(*this);
@@ -233,8 +217,7 @@ Result<void> Database::migrate(std::span<const char *const> migrations) {
     if (auto r = exec(migrations[static_cast<std::size_t>(v)]); !r) {
       return r;
     }
-    // PRAGMA takes no bound parameters; the value is this loop's counter, not
-    // input.
+    // PRAGMA takes no bound parameters; the value is this loop's counter, not input.
     const std::string bump = "PRAGMA user_version = " + std::to_string(v + 1);
     if (auto r = exec(bump.c_str()); !r) {
       return r;
@@ -255,8 +238,8 @@ Result<Transaction> Transaction::begin(Database &db) {
 
 Transaction::~Transaction() {
   if (db_ != nullptr) {
-    // A failed rollback leaves SQLite to roll back when the connection next
-    // begins; nothing else can be done from a destructor.
+    // A failed rollback leaves SQLite to roll back when the connection next begins; nothing else
+    // can be done from a destructor.
     (void)db_->exec("ROLLBACK");
   }
 }
@@ -271,4 +254,4 @@ Result<void> Transaction::commit() {
   return r;
 }
 
-} // namespace bastion::store::sqlite
+}  // namespace bastion::store::sqlite

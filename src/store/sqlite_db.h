@@ -1,11 +1,9 @@
 #pragma once
-// A thin owner of one SQLite connection for the store: RAII handles, a cache of
-// prepared statements, a BEGIN IMMEDIATE transaction guard and schema
-// migrations by PRAGMA user_version. Private to the store layer (the SQLite
-// header stays out of store.h).
+// A thin owner of one SQLite connection for the store: RAII handles, a cache of prepared
+// statements, a BEGIN IMMEDIATE transaction guard and schema migrations by PRAGMA user_version.
+// Private to the store layer (the SQLite header stays out of store.h).
 //
-// Values reach SQL only through bound parameters: every statement text is a
-// string literal.
+// Values reach SQL only through bound parameters: every statement text is a string literal.
 
 #include <sqlite3.h>
 
@@ -29,15 +27,13 @@ struct StmtFinalizer {
 using UniqueDb = std::unique_ptr<sqlite3, DbCloser>;
 using UniqueStmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
 
-// A borrowed, cached statement for one execution: bind, step, read; reset and
-// unbound on destruction so the next user starts clean. A failed bind is
-// remembered and reported by step().
+// A borrowed, cached statement for one execution: bind, step, read; reset and unbound on
+// destruction so the next user starts clean. A failed bind is remembered and reported by step().
 class Statement {
-public:
+ public:
   explicit Statement(sqlite3_stmt *s) : stmt_(s) {}
   ~Statement();
-  Statement(Statement &&o) noexcept
-      : stmt_(o.stmt_), bind_error_(o.bind_error_) {
+  Statement(Statement &&o) noexcept : stmt_(o.stmt_), bind_error_(o.bind_error_) {
     o.stmt_ = nullptr;
   }
   Statement(const Statement &) = delete;
@@ -52,61 +48,54 @@ public:
   std::string text(int column) const;
   std::int64_t integer(int column) const;
 
-private:
+ private:
   sqlite3_stmt *stmt_;
   int bind_error_ = SQLITE_OK;
 };
 
-// One connection. Not thread-safe: the owner serializes access (SqliteStore
-// holds a mutex).
+// One connection. Not thread-safe: the owner serializes access (SqliteStore holds a mutex).
 class Database {
-public:
-  // `path` is a file path or ":memory:". Files are opened without following a
-  // final symlink.
-  [[nodiscard]] static Result<std::unique_ptr<Database>>
-  open(const std::string &path);
+ public:
+  // `path` is a file path or ":memory:". Files are opened without following a final symlink.
+  [[nodiscard]] static Result<std::unique_ptr<Database>> open(const std::string &path);
 
-  // The cached prepared statement for `sql` (a string literal: the cache keys
-  // on its text).
+  // The cached prepared statement for `sql` (a string literal: the cache keys on its text).
   [[nodiscard]] Result<Statement> prepare(std::string_view sql);
   // Executes constant SQL without parameters (schema, pragmas, BEGIN/COMMIT).
   [[nodiscard]] Result<void> exec(const char *sql);
   // Rows changed by the last INSERT/UPDATE/DELETE.
   std::int64_t changes() const;
 
-  // Applies migrations[user_version ...] each in its own transaction, bumping
-  // user_version. Refuses a database whose user_version is newer than this
-  // program knows (fail closed).
+  // Applies migrations[user_version ...] each in its own transaction, bumping user_version. Refuses
+  // a database whose user_version is newer than this program knows (fail closed).
   [[nodiscard]] Result<void> migrate(std::span<const char *const> migrations);
 
-private:
+ private:
   explicit Database(UniqueDb db) : db_(std::move(db)) {}
   [[nodiscard]] Result<void> configure();
 
-  // Declared first so that statements are finalized before the connection
-  // closes.
+  // Declared first so that statements are finalized before the connection closes.
   UniqueDb db_;
   std::map<std::string, UniqueStmt, std::less<>> statements_;
 };
 
-// BEGIN IMMEDIATE: takes the write lock at the start, so read-check-write
-// sequences inside are atomic against every other connection. Rolls back on
-// destruction unless committed.
+// BEGIN IMMEDIATE: takes the write lock at the start, so read-check-write sequences inside are
+// atomic against every other connection. Rolls back on destruction unless committed.
 class Transaction {
-public:
+ public:
   [[nodiscard]] static Result<Transaction> begin(Database &db);
   Transaction(Transaction &&o) noexcept : db_(o.db_) { o.db_ = nullptr; }
   Transaction &operator=(Transaction &&) = delete;
   ~Transaction();
   [[nodiscard]] Result<void> commit();
 
-private:
+ private:
   explicit Transaction(Database &db) : db_(&db) {}
   Database *db_;
 };
 
-// The store's error for a failed SQLite call; the message names the SQLite
-// condition only (never a path or a value).
+// The store's error for a failed SQLite call; the message names the SQLite condition only (never a
+// path or a value).
 Error databaseError(int rc);
 
-} // namespace bastion::store::sqlite
+}  // namespace bastion::store::sqlite

@@ -1,11 +1,10 @@
-// store::Store over SQLite (the embedded default). One connection per Store,
-// serialized by a mutex; several Store objects (or processes) on one file
-// coordinate through SQLite's locks (WAL, busy_timeout, BEGIN IMMEDIATE). Times
-// are stored as nanoseconds since the Unix epoch; string lists as JSON arrays.
-
-#include <boost/json.hpp>
+// store::Store over SQLite (the embedded default). One connection per Store, serialized by a mutex;
+// several Store objects (or processes) on one file coordinate through SQLite's locks (WAL,
+// busy_timeout, BEGIN IMMEDIATE). Times are stored as nanoseconds since the Unix epoch; string
+// lists as JSON arrays.
 
 #include <array>
+#include <boost/json.hpp>
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -96,14 +95,11 @@ CREATE TABLE signing_keys (
 };
 
 std::int64_t toDb(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             t.time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
 TimePoint fromDb(std::int64_t ns) {
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-      std::chrono::nanoseconds(ns)));
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(ns)));
 }
 
 std::string encodeList(const std::vector<std::string> &items) {
@@ -131,9 +127,7 @@ std::optional<std::vector<std::string>> decodeList(const std::string &text) {
   return out;
 }
 
-Error corrupt() {
-  return Error(StoreError::Corrupt, "a stored row could not be decoded");
-}
+Error corrupt() { return Error(StoreError::Corrupt, "a stored row could not be decoded"); }
 Error notFound() { return Error(StoreError::NotFound, "not found"); }
 
 bool isUniqueViolation(int rc) {
@@ -223,15 +217,16 @@ Result<RefreshToken> readRefresh(const Statement &s) {
 }
 
 class SqliteStore final : public Store {
-public:
+ public:
   explicit SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 
   Result<void> putClient(const Client &c) override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare("INSERT INTO clients (client_id, secret_hash, "
-                          "auth_method, redirect_uris, grant_types, "
-                          "scopes, client_name, source, created, last_used) "
-                          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+    auto s = db_->prepare(
+        "INSERT INTO clients (client_id, secret_hash, "
+        "auth_method, redirect_uris, grant_types, "
+        "scopes, client_name, source, created, last_used) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     if (!s) {
       return s.error();
     }
@@ -250,10 +245,11 @@ public:
 
   Result<Client> getClient(std::string_view client_id) override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare("SELECT client_id, secret_hash, auth_method, "
-                          "redirect_uris, grant_types, scopes, "
-                          "client_name, source, created, last_used FROM "
-                          "clients WHERE client_id = ?1");
+    auto s = db_->prepare(
+        "SELECT client_id, secret_hash, auth_method, "
+        "redirect_uris, grant_types, scopes, "
+        "client_name, source, created, last_used FROM "
+        "clients WHERE client_id = ?1");
     if (!s) {
       return s.error();
     }
@@ -264,30 +260,23 @@ public:
     return readClient(*s);
   }
 
-  // Also deletes the client's codes and refresh tokens: a removed client keeps
-  // no grants.
+  // Also deletes the client's codes and refresh tokens: a removed client keeps no grants.
   Result<void> deleteClient(std::string_view client_id) override {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(*db_);
     if (!tx) {
       return tx.error();
     }
-    if (auto r =
-            execWithId("DELETE FROM clients WHERE client_id = ?1", client_id);
-        !r) {
+    if (auto r = execWithId("DELETE FROM clients WHERE client_id = ?1", client_id); !r) {
       return r;
     }
     if (db_->changes() == 0) {
       return notFound();
     }
-    if (auto r =
-            execWithId("DELETE FROM codes WHERE client_id = ?1", client_id);
-        !r) {
+    if (auto r = execWithId("DELETE FROM codes WHERE client_id = ?1", client_id); !r) {
       return r;
     }
-    if (auto r = execWithId("DELETE FROM refresh_tokens WHERE client_id = ?1",
-                            client_id);
-        !r) {
+    if (auto r = execWithId("DELETE FROM refresh_tokens WHERE client_id = ?1", client_id); !r) {
       return r;
     }
     return tx->commit();
@@ -295,8 +284,7 @@ public:
 
   Result<void> touchClient(std::string_view client_id, TimePoint now) override {
     std::lock_guard lock(mu_);
-    auto s =
-        db_->prepare("UPDATE clients SET last_used = ?2 WHERE client_id = ?1");
+    auto s = db_->prepare("UPDATE clients SET last_used = ?2 WHERE client_id = ?1");
     if (!s) {
       return s.error();
     }
@@ -309,13 +297,13 @@ public:
 
   Result<std::size_t> expireDynamicClients(TimePoint unused_since) override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare("DELETE FROM clients WHERE source = ?1 AND "
-                          "max(created, last_used) < ?2");
+    auto s = db_->prepare(
+        "DELETE FROM clients WHERE source = ?1 AND "
+        "max(created, last_used) < ?2");
     if (!s) {
       return s.error();
     }
-    s->bind(1, static_cast<std::int64_t>(ClientSource::Dynamic))
-        .bind(2, toDb(unused_since));
+    s->bind(1, static_cast<std::int64_t>(ClientSource::Dynamic)).bind(2, toDb(unused_since));
     if (auto r = done(*s); !r) {
       return r.error();
     }
@@ -324,10 +312,11 @@ public:
 
   Result<std::vector<Client>> listClients() override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare("SELECT client_id, secret_hash, auth_method, "
-                          "redirect_uris, grant_types, scopes, "
-                          "client_name, source, created, last_used FROM "
-                          "clients ORDER BY client_id");
+    auto s = db_->prepare(
+        "SELECT client_id, secret_hash, auth_method, "
+        "redirect_uris, grant_types, scopes, "
+        "client_name, source, created, last_used FROM "
+        "clients ORDER BY client_id");
     if (!s) {
       return s.error();
     }
@@ -362,8 +351,7 @@ public:
 
   Result<User> getUser(std::string_view name) override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare(
-        "SELECT name, password_hash, created FROM users WHERE name = ?1");
+    auto s = db_->prepare("SELECT name, password_hash, created FROM users WHERE name = ?1");
     if (!s) {
       return s.error();
     }
@@ -381,10 +369,11 @@ public:
 
   Result<void> putCode(const AuthorizationCode &c) override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare("INSERT INTO codes (code_hash, client_id, "
-                          "redirect_uri, code_challenge, resource, scopes, "
-                          "sub, family_id, expires, used) VALUES "
-                          "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+    auto s = db_->prepare(
+        "INSERT INTO codes (code_hash, client_id, "
+        "redirect_uri, code_challenge, resource, scopes, "
+        "sub, family_id, expires, used) VALUES "
+        "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     if (!s) {
       return s.error();
     }
@@ -401,8 +390,8 @@ public:
     return done(*s);
   }
 
-  // The read and the mark happen under one write lock (BEGIN IMMEDIATE): of any
-  // number of concurrent redemptions, exactly one sees used = 0.
+  // The read and the mark happen under one write lock (BEGIN IMMEDIATE): of any number of
+  // concurrent redemptions, exactly one sees used = 0.
   Result<AuthorizationCode> consumeCode(std::string_view code_hash,
                                         AuthorizationCode *replayed) override {
     std::lock_guard lock(mu_);
@@ -420,9 +409,7 @@ public:
       }
       return Error(StoreError::AlreadyUsed, "authorization code already used");
     }
-    if (auto r = execWithId("UPDATE codes SET used = 1 WHERE code_hash = ?1",
-                            code_hash);
-        !r) {
+    if (auto r = execWithId("UPDATE codes SET used = 1 WHERE code_hash = ?1", code_hash); !r) {
       return r.error();
     }
     if (auto r = tx->commit(); !r) {
@@ -442,10 +429,9 @@ public:
     return selectRefresh(token_hash);
   }
 
-  // Same pattern as consumeCode: check rotated, mark it and insert the
-  // successor in one BEGIN IMMEDIATE transaction.
-  Result<void> rotateRefresh(std::string_view old_hash,
-                             const RefreshToken &next,
+  // Same pattern as consumeCode: check rotated, mark it and insert the successor in one BEGIN
+  // IMMEDIATE transaction.
+  Result<void> rotateRefresh(std::string_view old_hash, const RefreshToken &next,
                              RefreshToken *replayed) override {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(*db_);
@@ -462,9 +448,8 @@ public:
       }
       return Error(StoreError::AlreadyUsed, "refresh token already rotated");
     }
-    if (auto r = execWithId(
-            "UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = ?1",
-            old_hash);
+    if (auto r =
+            execWithId("UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = ?1", old_hash);
         !r) {
       return r;
     }
@@ -474,8 +459,7 @@ public:
     return tx->commit();
   }
 
-  Result<void> revokeFamily(std::string_view family_id,
-                            TimePoint now) override {
+  Result<void> revokeFamily(std::string_view family_id, TimePoint now) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
         "INSERT INTO revoked_families (family_id, revoked_at) VALUES (?1, ?2) "
@@ -489,17 +473,13 @@ public:
 
   Result<bool> isFamilyRevoked(std::string_view family_id) override {
     std::lock_guard lock(mu_);
-    return exists("SELECT 1 FROM revoked_families WHERE family_id = ?1",
-                  family_id);
+    return exists("SELECT 1 FROM revoked_families WHERE family_id = ?1", family_id);
   }
 
-  // Inclusive of `since`, so a revocation stamped at the previous poll's
-  // instant is not missed.
-  Result<std::vector<std::string>>
-  revokedFamiliesSince(TimePoint since) override {
+  // Inclusive of `since`, so a revocation stamped at the previous poll's instant is not missed.
+  Result<std::vector<std::string>> revokedFamiliesSince(TimePoint since) override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare(
-        "SELECT family_id FROM revoked_families WHERE revoked_at >= ?1");
+    auto s = db_->prepare("SELECT family_id FROM revoked_families WHERE revoked_at >= ?1");
     if (!s) {
       return s.error();
     }
@@ -518,10 +498,10 @@ public:
 
   Result<void> revokeJti(std::string_view jti, TimePoint expires) override {
     std::lock_guard lock(mu_);
-    auto s =
-        db_->prepare("INSERT INTO revoked_jti (jti, expires) VALUES (?1, ?2) "
-                     "ON CONFLICT(jti) DO UPDATE SET expires = max(expires, "
-                     "excluded.expires)");
+    auto s = db_->prepare(
+        "INSERT INTO revoked_jti (jti, expires) VALUES (?1, ?2) "
+        "ON CONFLICT(jti) DO UPDATE SET expires = max(expires, "
+        "excluded.expires)");
     if (!s) {
       return s.error();
     }
@@ -544,22 +524,19 @@ public:
     if (!s) {
       return s.error();
     }
-    s->bind(1, c.user)
-        .bind(2, c.client_id)
-        .bind(3, encodeList(c.scopes))
-        .bind(4, toDb(c.granted));
+    s->bind(1, c.user).bind(2, c.client_id).bind(3, encodeList(c.scopes)).bind(4, toDb(c.granted));
     const int rc = s->step();
     if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
-      return notFound(); // no such user
+      return notFound();  // no such user
     }
     return rc == SQLITE_DONE ? Result<void>() : Result<void>(databaseError(rc));
   }
 
-  Result<Consent> getConsent(std::string_view user,
-                             std::string_view client_id) override {
+  Result<Consent> getConsent(std::string_view user, std::string_view client_id) override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare("SELECT user, client_id, scopes, granted FROM "
-                          "consents WHERE user = ?1 AND client_id = ?2");
+    auto s = db_->prepare(
+        "SELECT user, client_id, scopes, granted FROM "
+        "consents WHERE user = ?1 AND client_id = ?2");
     if (!s) {
       return s.error();
     }
@@ -571,15 +548,12 @@ public:
     if (!scopes) {
       return corrupt();
     }
-    return Consent{s->text(0), s->text(1), std::move(*scopes),
-                   fromDb(s->integer(3))};
+    return Consent{s->text(0), s->text(1), std::move(*scopes), fromDb(s->integer(3))};
   }
 
-  Result<void> revokeConsent(std::string_view user,
-                             std::string_view client_id) override {
+  Result<void> revokeConsent(std::string_view user, std::string_view client_id) override {
     std::lock_guard lock(mu_);
-    auto s =
-        db_->prepare("DELETE FROM consents WHERE user = ?1 AND client_id = ?2");
+    auto s = db_->prepare("DELETE FROM consents WHERE user = ?1 AND client_id = ?2");
     if (!s) {
       return s.error();
     }
@@ -592,13 +566,14 @@ public:
 
   Result<void> putSigningKey(const SigningKey &k) override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare("INSERT INTO signing_keys (kid, private_pem, "
-                          "created, signs_from, retire_after, "
-                          "remove_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
-                          "CONFLICT(kid) DO UPDATE SET "
-                          "signs_from = excluded.signs_from, retire_after = "
-                          "excluded.retire_after, "
-                          "remove_after = excluded.remove_after");
+    auto s = db_->prepare(
+        "INSERT INTO signing_keys (kid, private_pem, "
+        "created, signs_from, retire_after, "
+        "remove_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
+        "CONFLICT(kid) DO UPDATE SET "
+        "signs_from = excluded.signs_from, retire_after = "
+        "excluded.retire_after, "
+        "remove_after = excluded.remove_after");
     if (!s) {
       return s.error();
     }
@@ -613,9 +588,10 @@ public:
 
   Result<std::vector<SigningKey>> signingKeys() override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare("SELECT kid, private_pem, created, signs_from, "
-                          "retire_after, remove_after "
-                          "FROM signing_keys ORDER BY created DESC, kid DESC");
+    auto s = db_->prepare(
+        "SELECT kid, private_pem, created, signs_from, "
+        "retire_after, remove_after "
+        "FROM signing_keys ORDER BY created DESC, kid DESC");
     if (!s) {
       return s.error();
     }
@@ -627,9 +603,8 @@ public:
       if (rc != SQLITE_ROW) {
         return databaseError(rc);
       }
-      out.push_back(SigningKey{s->text(0), s->text(1), fromDb(s->integer(2)),
-                               fromDb(s->integer(3)), fromDb(s->integer(4)),
-                               fromDb(s->integer(5))});
+      out.push_back(SigningKey{s->text(0), s->text(1), fromDb(s->integer(2)), fromDb(s->integer(3)),
+                               fromDb(s->integer(4)), fromDb(s->integer(5))});
     }
   }
 
@@ -638,9 +613,8 @@ public:
     return deleteOne("DELETE FROM signing_keys WHERE kid = ?1", kid);
   }
 
-  // Rotated refresh tokens stay until they expire: until then a replay must
-  // still be caught. Revoked families are kept (they are small and a family's
-  // tokens have no common end).
+  // Rotated refresh tokens stay until they expire: until then a replay must still be caught.
+  // Revoked families are kept (they are small and a family's tokens have no common end).
   Result<std::size_t> purgeExpired(TimePoint now) override {
     static constexpr std::array<const char *, 4> kPurges = {
         "DELETE FROM codes WHERE expires <= ?1",
@@ -676,7 +650,7 @@ public:
     return db_->migrate(kMigrations);
   }
 
-private:
+ private:
   // Helpers below expect mu_ held.
   Result<void> execWithId(const char *sql, std::string_view id) {
     auto s = db_->prepare(sql);
@@ -726,9 +700,10 @@ private:
   }
 
   Result<RefreshToken> selectRefresh(std::string_view token_hash) {
-    auto s = db_->prepare("SELECT token_hash, family_id, client_id, sub, "
-                          "resource, scopes, expires, rotated "
-                          "FROM refresh_tokens WHERE token_hash = ?1");
+    auto s = db_->prepare(
+        "SELECT token_hash, family_id, client_id, sub, "
+        "resource, scopes, expires, rotated "
+        "FROM refresh_tokens WHERE token_hash = ?1");
     if (!s) {
       return s.error();
     }
@@ -759,10 +734,10 @@ private:
   }
 
   std::mutex mu_;
-  std::unique_ptr<Database> db_; // guarded by mu_ (with its statement cache)
+  std::unique_ptr<Database> db_;  // guarded by mu_ (with its statement cache)
 };
 
-} // namespace
+}  // namespace
 
 Result<std::shared_ptr<Store>> openStore(std::string_view url) {
   constexpr std::string_view kFile = "sqlite://";
@@ -773,8 +748,7 @@ Result<std::shared_ptr<Store>> openStore(std::string_view url) {
   } else if (url.starts_with(kFile) && url.size() > kFile.size()) {
     path = std::string(url.substr(kFile.size()));
   } else {
-    return Error(StoreError::Unavailable,
-                 "store URL must be sqlite://PATH or sqlite::memory:");
+    return Error(StoreError::Unavailable, "store URL must be sqlite://PATH or sqlite::memory:");
   }
   auto db = Database::open(path);
   if (!db) {
@@ -787,4 +761,4 @@ Result<std::shared_ptr<Store>> openStore(std::string_view url) {
   return std::shared_ptr<Store>(std::move(store));
 }
 
-} // namespace bastion::store
+}  // namespace bastion::store

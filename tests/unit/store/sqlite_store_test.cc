@@ -1,5 +1,5 @@
-// The SQLite store: every Store method, atomic replay detection under
-// concurrency, and what reaches the database file (private modes, hashes only).
+// The SQLite store: every Store method, atomic replay detection under concurrency, and what reaches
+// the database file (private modes, hashes only).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -34,17 +34,15 @@ std::shared_ptr<Store> memoryStore() {
 
 // A private temporary directory removed at the end of the test.
 class TempDir {
-public:
+ public:
   TempDir() {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "bastion-store-XXXXXX")
-            .string();
+    std::string tmpl = (std::filesystem::temp_directory_path() / "bastion-store-XXXXXX").string();
     path_ = ::mkdtemp(tmpl.data());
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
   const std::filesystem::path &path() const { return path_; }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 
@@ -104,8 +102,7 @@ std::string readAll(const std::filesystem::path &p) {
 // Clients
 
 TEST(SqliteStoreClients, RoundTripsEveryField) {
-  // A stored client reads back identical, including quotes that would break
-  // string-built SQL.
+  // A stored client reads back identical, including quotes that would break string-built SQL.
   auto store = memoryStore();
   Client c = sampleClient("it's; DROP TABLE clients; --");
   ASSERT_TRUE(store->putClient(c));
@@ -124,8 +121,7 @@ TEST(SqliteStoreClients, RoundTripsEveryField) {
 }
 
 TEST(SqliteStoreClients, DuplicateIdIsAlreadyExists) {
-  // Registering over an existing client_id must not replace it (client
-  // impersonation).
+  // Registering over an existing client_id must not replace it (client impersonation).
   auto store = memoryStore();
   ASSERT_TRUE(store->putClient(sampleClient()));
   Client other = sampleClient();
@@ -140,15 +136,12 @@ TEST(SqliteStoreClients, MissingIsNotFound) {
   // Unknown ids are NotFound for get, delete and touch.
   auto store = memoryStore();
   EXPECT_EQ(code(store->getClient("nope").error()), code(StoreError::NotFound));
-  EXPECT_EQ(code(store->deleteClient("nope").error()),
-            code(StoreError::NotFound));
-  EXPECT_EQ(code(store->touchClient("nope", kT0).error()),
-            code(StoreError::NotFound));
+  EXPECT_EQ(code(store->deleteClient("nope").error()), code(StoreError::NotFound));
+  EXPECT_EQ(code(store->touchClient("nope", kT0).error()), code(StoreError::NotFound));
 }
 
 TEST(SqliteStoreClients, DeleteRemovesClientAndItsGrants) {
-  // A removed client keeps no codes or refresh tokens; other clients' grants
-  // survive.
+  // A removed client keeps no codes or refresh tokens; other clients' grants survive.
   auto store = memoryStore();
   ASSERT_TRUE(store->putClient(sampleClient()));
   ASSERT_TRUE(store->putCode(sampleCode()));
@@ -157,8 +150,7 @@ TEST(SqliteStoreClients, DeleteRemovesClientAndItsGrants) {
   other.client_id = "client-2";
   ASSERT_TRUE(store->putRefresh(other));
   ASSERT_TRUE(store->deleteClient("client-1"));
-  EXPECT_EQ(code(store->getClient("client-1").error()),
-            code(StoreError::NotFound));
+  EXPECT_EQ(code(store->getClient("client-1").error()), code(StoreError::NotFound));
   EXPECT_EQ(code(store->consumeCode(sampleCode().code_hash, nullptr).error()),
             code(StoreError::NotFound));
   EXPECT_EQ(code(store->getRefresh("r1").error()), code(StoreError::NotFound));
@@ -174,8 +166,7 @@ TEST(SqliteStoreClients, TouchUpdatesLastUsed) {
 }
 
 TEST(SqliteStoreClients, ExpireDeletesOnlyUnusedDynamicClients) {
-  // Unused dynamic registrations expire; used ones and pre-registered ones
-  // stay.
+  // Unused dynamic registrations expire; used ones and pre-registered ones stay.
   auto store = memoryStore();
   Client stale = sampleClient("stale");
   Client used = sampleClient("used");
@@ -227,28 +218,23 @@ TEST(SqliteStoreUsers, DeleteUserDropsTheirConsents) {
   ASSERT_TRUE(store->putUser({"alice", "$argon2id$x", kT0}));
   ASSERT_TRUE(store->putConsent({"alice", "client-1", {"files:read"}, kT0}));
   ASSERT_TRUE(store->deleteUser("alice"));
-  EXPECT_EQ(code(store->getConsent("alice", "client-1").error()),
-            code(StoreError::NotFound));
-  EXPECT_EQ(code(store->deleteUser("alice").error()),
-            code(StoreError::NotFound));
+  EXPECT_EQ(code(store->getConsent("alice", "client-1").error()), code(StoreError::NotFound));
+  EXPECT_EQ(code(store->deleteUser("alice").error()), code(StoreError::NotFound));
 }
 
 TEST(SqliteStoreConsent, PutGetReplaceRevoke) {
-  // Consent is one row per (user, client): a new grant replaces the old; revoke
-  // deletes it.
+  // Consent is one row per (user, client): a new grant replaces the old; revoke deletes it.
   auto store = memoryStore();
   ASSERT_TRUE(store->putUser({"alice", "$argon2id$x", kT0}));
   ASSERT_TRUE(store->putConsent({"alice", "client-1", {"files:read"}, kT0}));
-  ASSERT_TRUE(
-      store->putConsent({"alice", "client-1", {"a", "b"}, kT0 + hours(1)}));
+  ASSERT_TRUE(store->putConsent({"alice", "client-1", {"a", "b"}, kT0 + hours(1)}));
   auto c = store->getConsent("alice", "client-1");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->scopes, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(c->granted, kT0 + hours(1));
   ASSERT_TRUE(store->revokeConsent("alice", "client-1"));
   EXPECT_FALSE(store->getConsent("alice", "client-1"));
-  EXPECT_EQ(code(store->revokeConsent("alice", "client-1").error()),
-            code(StoreError::NotFound));
+  EXPECT_EQ(code(store->revokeConsent("alice", "client-1").error()), code(StoreError::NotFound));
 }
 
 TEST(SqliteStoreConsent, ConsentForUnknownUserRefused) {
@@ -263,8 +249,7 @@ TEST(SqliteStoreConsent, ConsentForUnknownUserRefused) {
 // Codes and refresh tokens
 
 TEST(SqliteStoreCodes, ConsumeReturnsCodeOnce) {
-  // The first consume returns the code marked used; the second is AlreadyUsed
-  // with the record.
+  // The first consume returns the code marked used; the second is AlreadyUsed with the record.
   auto store = memoryStore();
   ASSERT_TRUE(store->putCode(sampleCode()));
   auto first = store->consumeCode(sampleCode().code_hash, nullptr);
@@ -284,16 +269,13 @@ TEST(SqliteStoreCodes, ConsumeReturnsCodeOnce) {
 TEST(SqliteStoreCodes, UnknownAndDuplicate) {
   // An unknown code is NotFound; the same hash cannot be stored twice.
   auto store = memoryStore();
-  EXPECT_EQ(code(store->consumeCode("x", nullptr).error()),
-            code(StoreError::NotFound));
+  EXPECT_EQ(code(store->consumeCode("x", nullptr).error()), code(StoreError::NotFound));
   ASSERT_TRUE(store->putCode(sampleCode()));
-  EXPECT_EQ(code(store->putCode(sampleCode()).error()),
-            code(StoreError::AlreadyExists));
+  EXPECT_EQ(code(store->putCode(sampleCode()).error()), code(StoreError::AlreadyExists));
 }
 
 TEST(SqliteStoreRefresh, RotateMarksOldAndInsertsNext) {
-  // Rotation marks the presented token rotated and stores its successor in the
-  // same family.
+  // Rotation marks the presented token rotated and stores its successor in the same family.
   auto store = memoryStore();
   ASSERT_TRUE(store->putRefresh(sampleRefresh("r1")));
   ASSERT_TRUE(store->rotateRefresh("r1", sampleRefresh("r2"), nullptr));
@@ -307,8 +289,7 @@ TEST(SqliteStoreRefresh, RotateMarksOldAndInsertsNext) {
 }
 
 TEST(SqliteStoreRefresh, RotatingARotatedTokenIsAlreadyUsed) {
-  // Presenting a rotated token again is a replay: AlreadyUsed, the record, and
-  // no new row.
+  // Presenting a rotated token again is a replay: AlreadyUsed, the record, and no new row.
   auto store = memoryStore();
   ASSERT_TRUE(store->putRefresh(sampleRefresh("r1")));
   ASSERT_TRUE(store->rotateRefresh("r1", sampleRefresh("r2"), nullptr));
@@ -318,14 +299,12 @@ TEST(SqliteStoreRefresh, RotatingARotatedTokenIsAlreadyUsed) {
   EXPECT_EQ(code(r.error()), code(StoreError::AlreadyUsed));
   EXPECT_EQ(replayed.family_id, "fam-1");
   EXPECT_FALSE(store->getRefresh("r3"));
-  EXPECT_EQ(
-      code(store->rotateRefresh("zz", sampleRefresh("r4"), nullptr).error()),
-      code(StoreError::NotFound));
+  EXPECT_EQ(code(store->rotateRefresh("zz", sampleRefresh("r4"), nullptr).error()),
+            code(StoreError::NotFound));
 }
 
 TEST(SqliteStoreRefresh, FailedRotationLeavesOldTokenUsable) {
-  // If the successor cannot be stored the whole rotation rolls back
-  // (atomicity).
+  // If the successor cannot be stored the whole rotation rolls back (atomicity).
   auto store = memoryStore();
   ASSERT_TRUE(store->putRefresh(sampleRefresh("r1")));
   ASSERT_TRUE(store->putRefresh(sampleRefresh("taken")));
@@ -338,14 +317,12 @@ TEST(SqliteStoreRefresh, FailedRotationLeavesOldTokenUsable) {
 // Revocation
 
 TEST(SqliteStoreRevocation, FamiliesAndSince) {
-  // A revoked family is reported, and revokedFamiliesSince returns those at or
-  // after `since`.
+  // A revoked family is reported, and revokedFamiliesSince returns those at or after `since`.
   auto store = memoryStore();
   EXPECT_FALSE(*store->isFamilyRevoked("f1"));
   ASSERT_TRUE(store->revokeFamily("f1", kT0));
   ASSERT_TRUE(store->revokeFamily("f2", kT0 + seconds(10)));
-  ASSERT_TRUE(store->revokeFamily(
-      "f1", kT0 + seconds(20))); // idempotent, keeps first time
+  ASSERT_TRUE(store->revokeFamily("f1", kT0 + seconds(20)));  // idempotent, keeps first time
   EXPECT_TRUE(*store->isFamilyRevoked("f1"));
   auto since = store->revokedFamiliesSince(kT0 + seconds(10));
   ASSERT_TRUE(since);
@@ -378,8 +355,7 @@ SigningKey key(std::string kid, TimePoint created) {
 }
 
 TEST(SqliteStoreKeys, NewestFirstUpdateAndDelete) {
-  // Keys list newest first; putting an existing kid updates its schedule;
-  // delete removes it.
+  // Keys list newest first; putting an existing kid updates its schedule; delete removes it.
   auto store = memoryStore();
   ASSERT_TRUE(store->putSigningKey(key("old", kT0)));
   ASSERT_TRUE(store->putSigningKey(key("new", kT0 + hours(2))));
@@ -394,19 +370,16 @@ TEST(SqliteStoreKeys, NewestFirstUpdateAndDelete) {
   EXPECT_EQ((*keys)[0].signs_from, kT0 + hours(3));
   ASSERT_TRUE(store->deleteSigningKey("old"));
   EXPECT_EQ(store->signingKeys()->size(), 1u);
-  EXPECT_EQ(code(store->deleteSigningKey("old").error()),
-            code(StoreError::NotFound));
+  EXPECT_EQ(code(store->deleteSigningKey("old").error()), code(StoreError::NotFound));
 }
 
 TEST(SqliteStorePurge, DeletesOnlyExpiredRows) {
-  // purgeExpired removes expired codes, refresh tokens, jti entries and removed
-  // keys only.
+  // purgeExpired removes expired codes, refresh tokens, jti entries and removed keys only.
   auto store = memoryStore();
-  ASSERT_TRUE(store->putCode(sampleCode()));           // expires kT0+60s
-  ASSERT_TRUE(store->putRefresh(sampleRefresh("r1"))); // expires kT0+24h
+  ASSERT_TRUE(store->putCode(sampleCode()));            // expires kT0+60s
+  ASSERT_TRUE(store->putRefresh(sampleRefresh("r1")));  // expires kT0+24h
   ASSERT_TRUE(store->revokeJti("j1", kT0 + seconds(30)));
-  ASSERT_TRUE(
-      store->putSigningKey(key("k", kT0 - hours(30)))); // removed at kT0-5h
+  ASSERT_TRUE(store->putSigningKey(key("k", kT0 - hours(30))));  // removed at kT0-5h
   ASSERT_TRUE(store->putSigningKey(key("live", kT0)));
   auto n = store->purgeExpired(kT0 + seconds(60));
   ASSERT_TRUE(n);
@@ -419,8 +392,7 @@ TEST(SqliteStorePurge, DeletesOnlyExpiredRows) {
 // The database file
 
 TEST(SqliteStoreFile, CreatedPrivateAndPersistent) {
-  // The file (and WAL) are 0600, a created directory 0700, and data survives
-  // reopening.
+  // The file (and WAL) are 0600, a created directory 0700, and data survives reopening.
   TempDir dir;
   const auto file = dir.path() / "sub" / "bastion.db";
   {
@@ -464,16 +436,13 @@ TEST(SqliteStoreFile, SymlinkedDatabaseRefused) {
 }
 
 TEST(SqliteStoreFile, NewerSchemaRefused) {
-  // A database written by a newer Bastion (higher user_version) is refused, not
-  // misread.
+  // A database written by a newer Bastion (higher user_version) is refused, not misread.
   TempDir dir;
   const auto file = dir.path() / "bastion.db";
   ASSERT_TRUE(fileStore(file));
   sqlite3 *raw = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(
-      sqlite3_exec(raw, "PRAGMA user_version = 999", nullptr, nullptr, nullptr),
-      SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 999", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(raw);
   auto r = openStore("sqlite://" + file.string());
   ASSERT_FALSE(r);
@@ -488,15 +457,12 @@ TEST(SqliteStoreFile, BadUrlRefused) {
 }
 
 TEST(SqliteStoreFile, NoClearSecretReachesTheFile) {
-  // Callers hand the store hashes; the file then holds the hash and never the
-  // clear secret.
+  // Callers hand the store hashes; the file then holds the hash and never the clear secret.
   TempDir dir;
   const auto file = dir.path() / "bastion.db";
   const std::string secret = "clear-secret-" + randomToken(systemRandom(), 16);
-  const std::string code_value =
-      "clear-code-" + randomToken(systemRandom(), 16);
-  const std::string refresh =
-      "clear-refresh-" + randomToken(systemRandom(), 16);
+  const std::string code_value = "clear-code-" + randomToken(systemRandom(), 16);
+  const std::string refresh = "clear-refresh-" + randomToken(systemRandom(), 16);
   {
     auto store = fileStore(file);
     Client c = sampleClient();
@@ -511,7 +477,7 @@ TEST(SqliteStoreFile, NoClearSecretReachesTheFile) {
     bytes += readAll(file.string() + suffix);
   }
   EXPECT_NE(bytes.find(crypto::sha256Hex(secret)),
-            std::string::npos); // the scan sees rows
+            std::string::npos);  // the scan sees rows
   EXPECT_NE(bytes.find(crypto::sha256Hex(refresh)), std::string::npos);
   for (const auto &clear : {secret, code_value, refresh}) {
     EXPECT_EQ(bytes.find(clear), std::string::npos) << clear;
@@ -519,14 +485,12 @@ TEST(SqliteStoreFile, NoClearSecretReachesTheFile) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Concurrency: several connections on one file race for the same code or
-// refresh token.
+// Concurrency: several connections on one file race for the same code or refresh token.
 
 constexpr int kRacers = 8;
 
 TEST(SqliteStoreConcurrency, ConcurrentCodeConsumeHasOneWinner) {
-  // Of many simultaneous redemptions of one code, exactly one succeeds; the
-  // rest see a replay.
+  // Of many simultaneous redemptions of one code, exactly one succeeds; the rest see a replay.
   TempDir dir;
   const auto file = dir.path() / "bastion.db";
   for (int round = 0; round < 5; ++round) {
@@ -543,8 +507,7 @@ TEST(SqliteStoreConcurrency, ConcurrentCodeConsumeHasOneWinner) {
     for (int i = 0; i < kRacers; ++i) {
       threads.emplace_back([&, i] {
         start.arrive_and_wait();
-        auto r =
-            stores[static_cast<std::size_t>(i)]->consumeCode(hash, nullptr);
+        auto r = stores[static_cast<std::size_t>(i)]->consumeCode(hash, nullptr);
         if (r) {
           ++winners;
         } else if (r.error().code == code(StoreError::AlreadyUsed)) {
@@ -564,8 +527,7 @@ TEST(SqliteStoreConcurrency, ConcurrentCodeConsumeHasOneWinner) {
 }
 
 TEST(SqliteStoreConcurrency, ConcurrentRefreshRotateHasOneWinner) {
-  // Of many simultaneous rotations of one refresh token, exactly one stores a
-  // successor.
+  // Of many simultaneous rotations of one refresh token, exactly one stores a successor.
   TempDir dir;
   const auto file = dir.path() / "bastion.db";
   for (int round = 0; round < 5; ++round) {
@@ -583,8 +545,8 @@ TEST(SqliteStoreConcurrency, ConcurrentRefreshRotateHasOneWinner) {
       threads.emplace_back([&, i] {
         const std::string next = old_hash + "-next-" + std::to_string(i);
         start.arrive_and_wait();
-        auto r = stores[static_cast<std::size_t>(i)]->rotateRefresh(
-            old_hash, sampleRefresh(next), nullptr);
+        auto r = stores[static_cast<std::size_t>(i)]->rotateRefresh(old_hash, sampleRefresh(next),
+                                                                    nullptr);
         if (r) {
           ++winners;
         } else if (r.error().code == code(StoreError::AlreadyUsed)) {
@@ -602,17 +564,14 @@ TEST(SqliteStoreConcurrency, ConcurrentRefreshRotateHasOneWinner) {
     EXPECT_EQ(others.load(), 0);
     int successors = 0;
     for (int i = 0; i < kRacers; ++i) {
-      successors +=
-          stores[0]->getRefresh(old_hash + "-next-" + std::to_string(i)) ? 1
-                                                                         : 0;
+      successors += stores[0]->getRefresh(old_hash + "-next-" + std::to_string(i)) ? 1 : 0;
     }
     EXPECT_EQ(successors, 1);
   }
 }
 
 TEST(SqliteStoreConcurrency, SharedStoreConsumeHasOneWinner) {
-  // Threads sharing one Store object (one connection) also see exactly one
-  // winner.
+  // Threads sharing one Store object (one connection) also see exactly one winner.
   auto store = memoryStore();
   ASSERT_TRUE(store->putCode(sampleCode()));
   std::atomic<int> winners{0};
@@ -630,5 +589,5 @@ TEST(SqliteStoreConcurrency, SharedStoreConsumeHasOneWinner) {
   EXPECT_EQ(winners.load(), 1);
 }
 
-} // namespace
-} // namespace bastion::store
+}  // namespace
+}  // namespace bastion::store
