@@ -198,6 +198,11 @@ MethodResult runTracked(const rpc::Envelope& env, Session* session,
                         const std::shared_ptr<std::atomic<bool>>& flag, MethodFn fn,
                         const MethodCall& call) {
   TrackGuard guard(session, session != nullptr ? rpc::idKey(*env.id) : std::string(), flag);
+  // Cancelled while it waited for a worker (the session remembered the early cancel, or the
+  // transport gave up): the method never runs.
+  if (call.ctx.cancelled()) {
+    return RpcError{kOutcomeCancelled, "the request was cancelled", std::nullopt, 200};
+  }
   return fn(call);
 }
 

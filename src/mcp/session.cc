@@ -1,5 +1,6 @@
 #include "mcp/session.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 
@@ -92,6 +93,11 @@ bool Session::resolvePendingRequest(const std::string& id, const boost::json::va
 void Session::trackRequest(const std::string& request_key,
                            std::shared_ptr<std::atomic<bool>> flag) {
   std::lock_guard lock(mu_);
+  if (auto it = std::find(early_cancels_.begin(), early_cancels_.end(), request_key);
+      it != early_cancels_.end()) {
+    early_cancels_.erase(it);
+    flag->store(true);
+  }
   in_flight_[request_key] = std::move(flag);
 }
 
@@ -104,7 +110,14 @@ void Session::cancelRequest(const std::string& request_key) {
   std::lock_guard lock(mu_);
   if (auto it = in_flight_.find(request_key); it != in_flight_.end()) {
     it->second->store(true);
+    return;
   }
+  // Bounded: a client can only spend its own session's memory, and only this much of it.
+  constexpr std::size_t kMaxEarlyCancels = 64;
+  if (early_cancels_.size() == kMaxEarlyCancels) {
+    early_cancels_.pop_front();
+  }
+  early_cancels_.push_back(request_key);
 }
 
 void Session::touch(std::chrono::steady_clock::time_point now) {

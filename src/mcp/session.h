@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,8 @@ class Session {
   // In-flight client requests, for notifications/cancelled.
   void trackRequest(const std::string& request_key, std::shared_ptr<std::atomic<bool>> flag);
   void untrackRequest(const std::string& request_key);
+  // A cancel for a request not (yet) tracked is remembered, boundedly: over stdio or HTTP the
+  // notification can overtake a request still queued for a worker.
   void cancelRequest(const std::string& request_key);
 
   void touch(std::chrono::steady_clock::time_point now);
@@ -83,6 +86,7 @@ class Session {
   std::shared_ptr<Outbound> standalone_;
   std::unordered_map<std::string, ResponseCallback> pending_;
   std::unordered_map<std::string, std::shared_ptr<std::atomic<bool>>> in_flight_;
+  std::deque<std::string> early_cancels_;  // oldest first, at most kMaxEarlyCancels
   std::uint64_t next_request_id_ = 0;
   std::chrono::steady_clock::time_point last_active_;
 };

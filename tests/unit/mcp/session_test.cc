@@ -137,6 +137,33 @@ TEST(Session, CancelSetsOnlyTrackedFlag) {
   EXPECT_FALSE(b->load());
 }
 
+TEST(Session, CancelOvertakingItsRequestStillCancelsIt) {
+  // Regression: a notifications/cancelled read before a worker started the request was lost.
+  Session s("id", principal("a"));
+  s.cancelRequest("n:5");
+  auto flag = std::make_shared<std::atomic<bool>>(false);
+  s.trackRequest("n:5", flag);
+  EXPECT_TRUE(flag->load());
+  // The early cancel is consumed: a later request with another id is unaffected.
+  auto other = std::make_shared<std::atomic<bool>>(false);
+  s.trackRequest("n:6", other);
+  EXPECT_FALSE(other->load());
+}
+
+TEST(Session, EarlyCancelMemoryIsBounded) {
+  // A flood of cancels for unknown ids keeps only the most recent ones.
+  Session s("id", principal("a"));
+  for (int i = 0; i < 10000; ++i) {
+    s.cancelRequest("n:" + std::to_string(i));
+  }
+  auto oldest = std::make_shared<std::atomic<bool>>(false);
+  s.trackRequest("n:0", oldest);
+  EXPECT_FALSE(oldest->load());
+  auto newest = std::make_shared<std::atomic<bool>>(false);
+  s.trackRequest("n:9999", newest);
+  EXPECT_TRUE(newest->load());
+}
+
 TEST(Session, NegotiationAndLogLevel) {
   // initialize results and logging/setLevel are remembered per session.
   Session s("id", principal("a"));
