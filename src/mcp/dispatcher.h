@@ -69,6 +69,10 @@ struct DispatchResult {
   std::optional<boost::json::value> response;  // absent for notifications and client responses
   int http_status = 200;  // 200 with a response, 202 accepted, 400/404 per era rules
   std::shared_ptr<Session> created_session;  // set when `initialize` made one (HTTP header)
+  // Non-empty: the authenticated caller lacks scopes the operation needs; these are every scope
+  // it needs. HTTP answers 403 with the insufficient_scope challenge (the JSON-RPC error as its
+  // body); stdio sends the JSON-RPC error alone.
+  std::vector<std::string> insufficient_scope;
 };
 
 // Tunables; the defaults suit production. Clocks are injectable for tests.

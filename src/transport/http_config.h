@@ -6,9 +6,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/web.h"
 
 namespace bastion::transport {
 
@@ -31,6 +34,13 @@ struct HttpServerOptions {
   std::vector<std::string> allowed_origins;
 
   std::size_t max_body = std::size_t{4} << 20;  // larger bodies: 413 without reading them
+
+  // Non-MCP routes beside the endpoint (Protected Resource Metadata, the embedded authorization
+  // server), asked in order; the endpoint itself always wins. Their requests pass the Host
+  // check; the Origin check applies to every method but GET, HEAD and OPTIONS (public
+  // metadata); bodies are capped at route_max_body; handlers run on a worker thread.
+  std::vector<std::shared_ptr<web::Routes>> routes;
+  std::size_t route_max_body = 64 * 1024;
   std::size_t max_header = 16 * 1024;           // request line + headers
   std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};  // whole header section
   std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};    // whole body

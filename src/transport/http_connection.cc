@@ -1,6 +1,7 @@
 #include "transport/http_connection.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -176,7 +177,8 @@ class Connection {
       }
       co_return co_await write(*rejected);
     }
-    parser.body_limit(ctx_.options.max_body);
+    const auto* route = std::get_if<RouteAdmitted>(&pre);
+    parser.body_limit(route != nullptr ? ctx_.options.route_max_body : ctx_.options.max_body);
     lowest().expires_after(ctx_.options.body_timeout);
     auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kNoThrow);
     if (ec) {
@@ -187,6 +189,9 @@ class Connection {
     }
     lowest().expires_never();
     const Request& req = parser.get();
+    if (route != nullptr) {
+      co_return co_await serveRoute(req, *route);
+    }
     Plan plan = handler().plan(req, std::get<Admitted>(pre));
     if (auto* res = std::get_if<Response>(&plan)) {
       co_return co_await write(*res);
@@ -200,6 +205,23 @@ class Connection {
       co_return co_await serveBlocking(req, std::move(*post));
     }
     co_return co_await serveGet(req, std::get<GetPlan>(std::move(plan)));
+  }
+
+  // A web route (metadata, authorization server): handled on a worker, since it may block on
+  // the store or an outbound fetch; the connection waits without holding its I/O thread.
+  asio::awaitable<bool> serveRoute(const Request& req, const RouteAdmitted& route) {
+    const HttpHandler* handler = ctx_.handler.get();
+    const std::string_view remote = remote_;
+    auto [error, res] = co_await asio::co_spawn(
+        ctx_.workers->get_executor(),
+        [handler, &req, &route, remote]() -> asio::awaitable<Response> {
+          co_return handler->handleRoute(req, route, remote);
+        },
+        kNoThrow);
+    if (error) {
+      co_return false;  // handleRoute catches what routes throw; anything else ends the connection
+    }
+    co_return co_await write(res);
   }
 
   // Resumable streams are named by a CSPRNG token: their ids are what Last-Event-ID presents.

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
+#include <iterator>
 #include <utility>
 
 namespace bastion::transport {
@@ -194,7 +196,7 @@ Response HttpHandler::errorResponse(http::status status, int code, std::string_v
   return res;
 }
 
-std::optional<Response> HttpHandler::checkHostAndOrigin(const RequestHeader& req) const {
+std::optional<Response> HttpHandler::checkHost(const RequestHeader& req) const {
   // DNS rebinding: a page on evil.example that resolves to 127.0.0.1 still sends its own name
   // as Host and Origin. Only configured names pass; a missing Host is refused as well.
   // Exactly one Host and at most one Origin: with two, an intermediary and this check could
@@ -205,17 +207,48 @@ std::optional<Response> HttpHandler::checkHostAndOrigin(const RequestHeader& req
     return errorResponse(http::status::forbidden, kTransportError, "Forbidden: Host not allowed",
                          req.version(), false);
   }
+  return std::nullopt;
+}
+
+std::optional<Response> HttpHandler::checkOrigin(const RequestHeader& req) const {
   const auto origin = header(req, "Origin");
   if (!origin) {
     return std::nullopt;  // not a browser request; Host already matched
   }
   const std::string same_origin = std::string(options_.tls ? "https://" : "http://") +
-                                  std::string(*host);
+                                  std::string(header(req, "Host").value_or(""));
   if (!iequals(*origin, same_origin) && !anyOf(options_.allowed_origins, *origin)) {
     return errorResponse(http::status::forbidden, kTransportError,
                          "Forbidden: Origin not allowed", req.version(), false);
   }
   return std::nullopt;
+}
+
+Preflight HttpHandler::preflightRoute(const RequestHeader& req,
+                                      std::shared_ptr<web::Routes> routes) const {
+  // Metadata reads are public (browser clients of any origin fetch them); anything that may
+  // change state must come from our own pages or an allowed origin.
+  const auto method = req.method();
+  if (method != http::verb::get && method != http::verb::head && method != http::verb::options) {
+    if (auto rejected = checkOrigin(req)) {
+      return std::move(*rejected);
+    }
+  }
+  if (const auto length = header(req, "Content-Length")) {
+    std::uint64_t n = 0;
+    for (char c : *length) {
+      if (c < '0' || c > '9' || n > options_.route_max_body) {
+        n = options_.route_max_body + 1;
+        break;
+      }
+      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (n > options_.route_max_body) {
+      return errorResponse(http::status::payload_too_large, kTransportError, "Payload Too Large",
+                           req.version(), false);
+    }
+  }
+  return RouteAdmitted{std::move(routes)};
 }
 
 Preflight HttpHandler::authenticateRequest(const RequestHeader& req,
@@ -224,6 +257,8 @@ Preflight HttpHandler::authenticateRequest(const RequestHeader& req,
   view.method = req.method_string();
   view.target = req.target();
   view.authorization = header(req, "Authorization");
+  view.authorization_count = req.count(http::field::authorization);
+  view.content_type = header(req, "Content-Type");
   view.remote_address = remote_address;
   auto result = authenticator_->authenticate(view);
   if (result) {
@@ -277,14 +312,22 @@ std::optional<Response> HttpHandler::checkPostHeaders(const RequestHeader& req) 
 }
 
 Preflight HttpHandler::preflight(const RequestHeader& req, std::string_view remote_address) const {
-  if (auto rejected = checkHostAndOrigin(req)) {
+  if (auto rejected = checkHost(req)) {
     return std::move(*rejected);
   }
   const std::string_view target = req.target();
   const std::string_view path = target.substr(0, target.find('?'));
   if (path != options_.endpoint) {
+    for (const auto& routes : options_.routes) {
+      if (routes->serves(path)) {
+        return preflightRoute(req, routes);
+      }
+    }
     return errorResponse(http::status::not_found, kTransportError, "Not Found", req.version(),
                          keepAlive(req));
+  }
+  if (auto rejected = checkOrigin(req)) {
+    return std::move(*rejected);
   }
   Preflight admitted = authenticateRequest(req, remote_address);
   if (std::holds_alternative<Response>(admitted)) {
@@ -438,9 +481,73 @@ Response HttpHandler::respond(const Request& req, const mcp::DispatchResult& res
   if (result.created_session) {
     res.set(kSessionHeader, result.created_session->id());
   }
+  if (!result.insufficient_scope.empty()) {
+    // The caller is authenticated but the operation needs more: the resource server's 403
+    // challenge (RFC 6750 insufficient_scope) so the client can step up its authorization.
+    const auth::Challenge c = authenticator_->insufficientScope(result.insufficient_scope);
+    const auto challenge_status = http::int_to_status(static_cast<unsigned>(c.status));
+    res.result(challenge_status == http::status::unknown ? http::status::forbidden
+                                                         : challenge_status);
+    if (!c.www_authenticate.empty()) {
+      res.set(http::field::www_authenticate, c.www_authenticate);
+    }
+  }
   res.keep_alive(keepAlive(req));
   res.prepare_payload();
   return res;
+}
+
+web::Request HttpHandler::toWebRequest(const Request& req, std::string_view remote_address,
+                                       bool tls) {
+  web::Request out;
+  out.method = std::string(req.method_string());
+  out.target = std::string(req.target());
+  out.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    out.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  out.body = req.body();
+  out.remote_address = std::string(remote_address);
+  out.tls = tls;
+  return out;
+}
+
+Response HttpHandler::fromWebResponse(web::Response in, unsigned version, bool keep_alive) {
+  Response res{http::status::ok, version};
+  res.result(in.status >= 100 && in.status <= 599 ? static_cast<unsigned>(in.status) : 500u);
+  bool cache_control = false;
+  for (auto& [name, value] : in.headers) {
+    cache_control = cache_control || iequals(name, "cache-control");
+    res.insert(name, value);  // insert, not set: Set-Cookie may repeat
+  }
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  if (!cache_control) {
+    res.set(http::field::cache_control, "no-store");
+  }
+  res.body() = std::move(in.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+Response HttpHandler::handleRoute(const Request& req, const RouteAdmitted& route,
+                                  std::string_view remote_address) const {
+  // Caught once, where the request ends: a route's failure becomes a generic 500 (its message
+  // may hold internals) and the connection lives on.
+  try {
+    web::Response res = route.routes->handle(toWebRequest(req, remote_address, options_.tls));
+    return fromWebResponse(std::move(res), req.version(), keepAlive(req));
+  } catch (const std::exception&) {
+    web::Response failed;
+    failed.status = 500;
+    failed.set("content-type", "text/plain; charset=utf-8");
+    failed.body = "Internal Server Error\n";
+    return fromWebResponse(std::move(failed), req.version(), false);
+  }
 }
 
 Response HttpHandler::dispatchJson(const Request& req, PostPlan plan) const {

@@ -5,9 +5,12 @@
 // (JSON or SSE), or open a GET stream. Everything a client can get wrong is decided here, so it
 // is unit-tested and fuzzed without a network.
 //
-// Order of checks (each a distinct status): Host (403) -> Origin (403) -> path (404) ->
+// Order of checks (each a distinct status): Host (403) -> path (404) -> Origin (403) ->
 // authentication (the Authenticator's challenge) -> method (405) -> Accept (406) ->
 // Content-Type (415) -> declared size (413) -> JSON-RPC framing (400) -> session (404).
+// A path served by one of the web::Routes instead goes: Host (403) -> Origin, for methods
+// other than GET/HEAD/OPTIONS (403) -> declared size against route_max_body (413) -> the route,
+// on a worker (handleRoute). Routes do their own authentication (client credentials, cookies).
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "auth/authenticator.h"
+#include "core/web.h"
 #include "mcp/dispatcher.h"
 #include "mcp/session.h"
 #include "transport/sse.h"
@@ -38,13 +42,19 @@ struct HandlerOptions {
   std::vector<std::string> allowed_origins;  // exact scheme://host[:port], case-insensitive
   bool tls = false;                          // scheme of same-origin requests
   std::size_t max_body = std::size_t{4} << 20;
+  std::vector<std::shared_ptr<web::Routes>> routes;  // see HttpServerOptions::routes
+  std::size_t route_max_body = 64 * 1024;
 };
 
 // A request that passed every header-only check, with the caller it authenticated as.
 struct Admitted {
   auth::Principal principal;
 };
-using Preflight = std::variant<Response, Admitted>;
+// A request for one of the web::Routes, admitted by the header checks.
+struct RouteAdmitted {
+  std::shared_ptr<web::Routes> routes;
+};
+using Preflight = std::variant<Response, Admitted, RouteAdmitted>;
 
 // A POST to dispatch. `inbound.out` is left null: the connection sets it for an SSE answer.
 struct PostPlan {
@@ -79,8 +89,19 @@ class HttpHandler {
 
   // Runs a plan's dispatch on the calling thread and returns the JSON (or 202) answer.
   Response dispatchJson(const Request& req, PostPlan plan) const;
-  // The HTTP answer for a finished dispatch without a stream.
+  // The HTTP answer for a finished dispatch without a stream. A result that names
+  // insufficient_scope becomes the Authenticator's 403 challenge (JSON-RPC error body kept).
   Response respond(const Request& req, const mcp::DispatchResult& result) const;
+
+  // Serves an admitted route request (the body read): converts to web::Request, calls the
+  // route (it may block: call this on a worker), converts back with the common headers. An
+  // exception from the route becomes a generic 500.
+  Response handleRoute(const Request& req, const RouteAdmitted& route,
+                       std::string_view remote_address) const;
+  // Beast <-> web conversions (header names lower-cased; the common security headers added:
+  // nosniff, Referrer-Policy no-referrer, Cache-Control no-store unless the route set one).
+  static web::Request toWebRequest(const Request& req, std::string_view remote_address, bool tls);
+  static Response fromWebResponse(web::Response res, unsigned version, bool keep_alive);
 
   // A JSON-RPC error with a null id and the common security headers.
   static Response errorResponse(http::status status, int code, std::string_view message,
@@ -94,7 +115,9 @@ class HttpHandler {
   // The authentication step: every route, before sessions or the dispatcher see the request.
   // Returns the caller or the challenge response. OAuth fills the Authenticator behind it.
   Preflight authenticateRequest(const RequestHeader& req, std::string_view remote_address) const;
-  std::optional<Response> checkHostAndOrigin(const RequestHeader& req) const;
+  std::optional<Response> checkHost(const RequestHeader& req) const;
+  std::optional<Response> checkOrigin(const RequestHeader& req) const;
+  Preflight preflightRoute(const RequestHeader& req, std::shared_ptr<web::Routes> routes) const;
   std::optional<Response> checkPostHeaders(const RequestHeader& req) const;
   Plan planPost(const Request& req, const Admitted& admitted) const;
   Plan planGet(const Request& req, const Admitted& admitted) const;

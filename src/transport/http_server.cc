@@ -39,9 +39,16 @@ Result<void> validate(const HttpServerOptions& o) {
   if (o.endpoint.empty() || o.endpoint.front() != '/') {
     return Error(HttpServerError::InvalidOptions, "endpoint must start with '/'");
   }
-  if (o.max_body == 0 || o.max_header < 1024 || o.max_connections == 0) {
+  if (o.max_body == 0 || o.max_header < 1024 || o.max_connections == 0 ||
+      o.route_max_body == 0) {
     return Error(HttpServerError::InvalidOptions,
-                 "max_body, max_header (>= 1024) and max_connections must be positive");
+                 "max_body, route_max_body, max_header (>= 1024) and max_connections must be "
+                 "positive");
+  }
+  for (const auto& r : o.routes) {
+    if (!r) {
+      return Error(HttpServerError::InvalidOptions, "a route group is null");
+    }
   }
   return {};
 }
@@ -275,6 +282,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(
                            : ctx.options.allowed_origins;
   ho.tls = tls;
   ho.max_body = ctx.options.max_body;
+  ho.routes = ctx.options.routes;
+  ho.route_max_body = ctx.options.route_max_body;
   ctx.dispatcher = dispatcher;
   ctx.streams = std::make_shared<StreamRegistry>();
   ctx.handler = std::make_unique<HttpHandler>(std::move(ho), std::move(dispatcher), sessions,

@@ -623,3 +623,72 @@ TEST(HttpServerLimits, ConnectionFloodBeyondTheBoundIsClosed) {
 
 }  // namespace
 }  // namespace bastion::transport::testing
+
+namespace bastion::transport::testing {
+namespace {
+
+class HttpRoutesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    routes = std::make_shared<EchoRoutes>();
+    h.emplace([this](HttpServerOptions& o) {
+      o.routes = {routes};
+      o.route_max_body = 1024;
+    });
+    ASSERT_TRUE(h->start()) << h->error;
+  }
+  std::shared_ptr<EchoRoutes> routes;
+  std::optional<ServerHarness> h;
+};
+
+TEST_F(HttpRoutesTest, RouteIsServedOnAWorkerBesideTheEndpoint) {
+  // A GET for a route path reaches the route off the I/O threads; keep-alive continues to /mcp.
+  TestClient c(h->port());
+  c.send("GET /web/echo?q=1 HTTP/1.1\r\nHost: " + h->host() + "\r\nX-Test: Yes\r\n\r\n");
+  auto res = c.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 200u);
+  const json::object seen = json::parse(res->body()).as_object();
+  EXPECT_EQ(seen.at("headers").at("x-test"), "Yes");
+  EXPECT_EQ(seen.at("remote"), "127.0.0.1");
+  EXPECT_EQ((*res)["Referrer-Policy"], "no-referrer");
+  {
+    std::lock_guard lock(routes->mu);
+    EXPECT_NE(routes->thread, std::this_thread::get_id());
+  }
+  c.send(post(h->host(), rpc(1, "ping")));
+  auto ping = c.read();
+  ASSERT_TRUE(ping);
+  EXPECT_EQ(ping->result_int(), 200u);
+  EXPECT_EQ(h->dispatcher->handled.load(), 1);
+  EXPECT_EQ(h->authenticator->calls.load(), 1) << "routes do not run MCP authentication";
+}
+
+TEST_F(HttpRoutesTest, ChunkedRouteBodyOverItsCapIs413) {
+  // Without Content-Length the route cap still applies while the chunks arrive.
+  TestClient c(h->port());
+  const std::string chunk(2000, 'a');
+  c.send("POST /web/echo HTTP/1.1\r\nHost: " + h->host() +
+         "\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n" + chunk + "\r\n0\r\n\r\n");
+  auto res = c.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 413u);
+  EXPECT_EQ(routes->handled.load(), 0);
+}
+
+TEST_F(HttpRoutesTest, ThrowingRouteAnswers500AndServerLivesOn) {
+  // A route's exception ends that request only.
+  TestClient c(h->port());
+  c.send("GET /web/throw HTTP/1.1\r\nHost: " + h->host() + "\r\n\r\n");
+  auto res = c.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 500u);
+  TestClient d(h->port());
+  d.send("GET /web/echo HTTP/1.1\r\nHost: " + h->host() + "\r\n\r\n");
+  auto ok = d.read();
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->result_int(), 200u);
+}
+
+}  // namespace
+}  // namespace bastion::transport::testing

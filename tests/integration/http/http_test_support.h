@@ -22,11 +22,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
 #include "auth/authenticator.h"
 #include "core/random.h"
+#include "core/web.h"
 #include "mcp/dispatcher.h"
 #include "mcp/session.h"
 #include "transport/http_server.h"
@@ -49,7 +51,8 @@ class TableAuthenticator final : public auth::Authenticator {
     }
     const std::string_view v = *req.authorization;
     if (v == "Bearer bad" || v.substr(0, 7) != "Bearer ") {
-      return auth::Challenge{401, "Bearer realm=\"test\", error=\"invalid_token\"", "Unauthorized"};
+      return auth::Challenge{401, "Bearer realm=\"test\", error=\"invalid_token\"", "Unauthorized",
+                             std::nullopt};
     }
     return auth::Principal{.iss = "test", .sub = std::string(v.substr(7)), .client_id = "c",
                            .scopes = {}};
@@ -105,6 +108,47 @@ class ScriptedDispatcher final : public mcp::Dispatcher {
 
  private:
   std::shared_ptr<mcp::SessionStore> sessions_;
+};
+
+// Web routes for the tests: /web/echo answers with what it received (method, lower-case headers,
+// body, remote address, tls) as JSON, /web/cached sets its own Cache-Control and two cookies,
+// /web/throw throws. Records the thread that handled the last request.
+class EchoRoutes final : public web::Routes {
+ public:
+  bool serves(std::string_view path) const override {
+    return path == "/web/echo" || path == "/web/cached" || path == "/web/throw";
+  }
+  web::Response handle(const web::Request& req) override {
+    handled.fetch_add(1);
+    {
+      std::lock_guard lock(mu);
+      thread = std::this_thread::get_id();
+    }
+    if (req.path() == "/web/throw") {
+      throw std::runtime_error("route failure with internal detail");
+    }
+    web::Response res;
+    if (req.path() == "/web/cached") {
+      res.set("cache-control", "public, max-age=60");
+      res.headers.emplace_back("set-cookie", "a=1");
+      res.headers.emplace_back("set-cookie", "b=2");
+    }
+    json::object headers;
+    for (const auto& [name, value] : req.headers) {
+      headers[name] = value;
+    }
+    res.set("content-type", "application/json");
+    res.body = json::serialize(json::object{{"method", req.method},
+                                            {"target", req.target},
+                                            {"headers", std::move(headers)},
+                                            {"body", req.body},
+                                            {"remote", req.remote_address},
+                                            {"tls", req.tls}});
+    return res;
+  }
+  std::atomic<int> handled{0};
+  std::mutex mu;
+  std::thread::id thread;  // guarded by mu
 };
 
 // A one-shot latch for handing events between a tool thread and the test.

@@ -246,5 +246,138 @@ TEST_F(HandlerTest, InvalidLastEventIdIs400) {
   EXPECT_FALSE(std::get<GetPlan>(p).resume) << "an unknown stream resumes nothing";
 }
 
+TEST_F(HandlerTest, InsufficientScopeBecomes403WithTheAuthenticatorsChallenge) {
+  // The dispatcher names the scopes; the transport answers with the resource server's 403.
+  const Request req = post("{}");
+  mcp::DispatchResult refused;
+  refused.response = json::object{{"jsonrpc", "2.0"}, {"id", 1},
+                                  {"error", json::object{{"code", -32003}, {"message", "x"}}}};
+  refused.insufficient_scope = {"files:read", "files:write"};
+  const Response res = handler.respond(req, refused);
+  EXPECT_EQ(res.result_int(), 403u);
+  EXPECT_EQ(res[http::field::www_authenticate],
+            "Bearer error=\"insufficient_scope\", scope=\"files:read files:write\"");
+  EXPECT_EQ(json::parse(res.body()).at("error").at("code"), -32003);
+}
+
+class RouteHandlerTest : public ::testing::Test {
+ protected:
+  RouteHandlerTest()
+      : sessions(std::make_shared<mcp::SessionStore>(mcp::SessionLimits{}, systemRandom())),
+        dispatcher(std::make_shared<ScriptedDispatcher>(sessions)),
+        routes(std::make_shared<testing::EchoRoutes>()),
+        handler(makeOptions(routes), dispatcher, sessions, std::make_shared<TableAuthenticator>(),
+                std::make_shared<StreamRegistry>()) {}
+
+  static HandlerOptions makeOptions(std::shared_ptr<web::Routes> r) {
+    HandlerOptions o;
+    o.allowed_hosts = loopbackHosts(8080);
+    o.allowed_origins = {"https://app.example"};
+    o.routes = {std::move(r)};
+    o.route_max_body = 100;
+    return o;
+  }
+  static Request request(http::verb verb, std::string target, std::string body = {}) {
+    Request req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1:8080");
+    req.body() = std::move(body);
+    req.prepare_payload();
+    return req;
+  }
+  // The response: preflight's refusal, or the route's answer.
+  Response run(const Request& req) {
+    Preflight pre = handler.preflight(req, "10.1.2.3");
+    if (auto* res = std::get_if<Response>(&pre)) {
+      return std::move(*res);
+    }
+    EXPECT_TRUE(std::holds_alternative<RouteAdmitted>(pre));
+    return handler.handleRoute(req, std::get<RouteAdmitted>(pre), "10.1.2.3");
+  }
+
+  std::shared_ptr<mcp::SessionStore> sessions;
+  std::shared_ptr<ScriptedDispatcher> dispatcher;
+  std::shared_ptr<testing::EchoRoutes> routes;
+  HttpHandler handler;
+};
+
+TEST_F(RouteHandlerTest, RouteSeesLowerCaseHeadersBodyRemoteAndTls) {
+  // The Beast request becomes a web::Request: names lower-case, values verbatim.
+  Request req = request(http::verb::post, "/web/echo?x=1", "a=b");
+  req.set("X-Mixed-Case", "Value");
+  const Response res = run(req);
+  ASSERT_EQ(res.result_int(), 200u);
+  const json::object seen = json::parse(res.body()).as_object();
+  EXPECT_EQ(seen.at("method"), "POST");
+  EXPECT_EQ(seen.at("target"), "/web/echo?x=1");
+  EXPECT_EQ(seen.at("headers").at("x-mixed-case"), "Value");
+  EXPECT_EQ(seen.at("body"), "a=b");
+  EXPECT_EQ(seen.at("remote"), "10.1.2.3");
+  EXPECT_EQ(seen.at("tls"), false);
+  EXPECT_EQ(dispatcher->handled.load(), 0);
+}
+
+TEST_F(RouteHandlerTest, CommonSecurityHeadersAreAdded) {
+  // nosniff, no-referrer, and no-store unless the route chose its own caching.
+  const Response res = run(request(http::verb::get, "/web/echo"));
+  EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(res["Referrer-Policy"], "no-referrer");
+  EXPECT_EQ(res[http::field::cache_control], "no-store");
+  const Response cached = run(request(http::verb::get, "/web/cached"));
+  EXPECT_EQ(cached[http::field::cache_control], "public, max-age=60");
+  EXPECT_EQ(cached.count(http::field::set_cookie), 2u) << "repeated headers survive";
+}
+
+TEST_F(RouteHandlerTest, DnsRebindingHostIsForbiddenOnRoutes) {
+  // Routes sit behind the same Host check as the MCP endpoint.
+  Request req = request(http::verb::get, "/web/echo");
+  req.set(http::field::host, "evil.example.com");
+  EXPECT_EQ(run(req).result_int(), 403u);
+  EXPECT_EQ(routes->handled.load(), 0);
+}
+
+TEST_F(RouteHandlerTest, CrossSiteFormPostIsForbiddenButMetadataGetIsPublic) {
+  // State-changing requests need the same or an allowed origin; a read of metadata does not.
+  Request evil_post = request(http::verb::post, "/web/echo", "x=1");
+  evil_post.set(http::field::origin, "https://evil.example");
+  EXPECT_EQ(run(evil_post).result_int(), 403u);
+  Request allowed_post = request(http::verb::post, "/web/echo", "x=1");
+  allowed_post.set(http::field::origin, "https://app.example");
+  EXPECT_EQ(run(allowed_post).result_int(), 200u);
+  Request same_origin = request(http::verb::post, "/web/echo", "x=1");
+  same_origin.set(http::field::origin, "http://127.0.0.1:8080");
+  EXPECT_EQ(run(same_origin).result_int(), 200u);
+  Request evil_get = request(http::verb::get, "/web/echo");
+  evil_get.set(http::field::origin, "https://evil.example");
+  EXPECT_EQ(run(evil_get).result_int(), 200u);
+  EXPECT_EQ(routes->handled.load(), 3);
+}
+
+TEST_F(RouteHandlerTest, RouteBodyOverItsOwnCapIs413BeforeReading) {
+  // Routes have a much smaller cap than MCP bodies.
+  RequestHeader header = request(http::verb::post, "/web/echo");
+  header.set(http::field::content_length, "101");
+  const Preflight pre = handler.preflight(header, "127.0.0.1");
+  ASSERT_TRUE(std::holds_alternative<Response>(pre));
+  EXPECT_EQ(std::get<Response>(pre).result_int(), 413u);
+  EXPECT_FALSE(std::get<Response>(pre).keep_alive());
+}
+
+TEST_F(RouteHandlerTest, ThrowingRouteIsGeneric500) {
+  // The exception's text stays on the server.
+  const Response res = run(request(http::verb::get, "/web/throw"));
+  EXPECT_EQ(res.result_int(), 500u);
+  EXPECT_EQ(res.body().find("internal detail"), std::string::npos);
+  EXPECT_FALSE(res.keep_alive());
+}
+
+TEST_F(RouteHandlerTest, UnservedPathIs404AndEndpointIsNotARoute) {
+  // Only the paths a Routes claims reach it; /mcp still goes to the MCP handler.
+  EXPECT_EQ(run(request(http::verb::get, "/web/other")).result_int(), 404u);
+  Request mcp = request(http::verb::get, "/mcp");
+  mcp.set(http::field::accept, "text/event-stream");
+  const Preflight pre = handler.preflight(mcp, "127.0.0.1");
+  EXPECT_TRUE(std::holds_alternative<Admitted>(pre));
+}
+
 }  // namespace
 }  // namespace bastion::transport
