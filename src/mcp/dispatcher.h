@@ -26,6 +26,7 @@
 #include "auth/principal.h"
 #include "core/error.h"
 #include "mcp/session.h"
+#include "policy/scope_policy.h"
 
 namespace bastion::mcp {
 
@@ -80,6 +81,8 @@ struct DispatcherOptions {
   std::size_t page_size = 100;                       // tools/resources/prompts list pages
   std::chrono::milliseconds list_ttl{5 * 60 * 1000};  // modern ttlMs on list results
   std::chrono::seconds request_state_ttl{10 * 60};    // MRTR requestState lifetime
+  // Scope implications for tool authorization; null: a required scope must be held literally.
+  std::shared_ptr<const policy::ScopePolicy> scope_policy;
   std::function<std::chrono::system_clock::time_point()> wall_clock;    // null: system clock
   std::function<std::chrono::steady_clock::time_point()> steady_clock;  // null: steady clock
 };

@@ -141,8 +141,11 @@ DispatchResult shared(const DispatchEnv& denv, Inbound& in, const rpc::Envelope&
     // server's failure to serve this client, not the client's malformed request.
     return errorAnswer(env, rpc::kInternalError, "Internal error: " + r.error().message, 200);
   }
-  return errorAnswer(env, r.error().code, r.error().message, r.error().http_status,
-                     std::move(r.error().data));
+  std::vector<std::string> required = requiredScopesOf(r.error());
+  DispatchResult d = errorAnswer(env, r.error().code, r.error().message, r.error().http_status,
+                                 std::move(r.error().data));
+  d.insufficient_scope = std::move(required);
+  return d;
 }
 
 }  // namespace

@@ -17,6 +17,29 @@ RpcError invalidParams(std::string message) {
   return RpcError{rpc::kInvalidParams, std::move(message), std::nullopt, 200};
 }
 
+RpcError insufficientScope(const std::vector<std::string>& required) {
+  boost::json::array scopes;
+  for (const std::string& s : required) {
+    scopes.emplace_back(s);
+  }
+  return RpcError{kInsufficientScope, "Forbidden: insufficient scope",
+                  boost::json::object{{"requiredScopes", std::move(scopes)}}, 403};
+}
+
+std::vector<std::string> requiredScopesOf(const RpcError& e) {
+  std::vector<std::string> out;
+  const auto* data = e.code == kInsufficientScope && e.data ? e.data->if_object() : nullptr;
+  const auto* scopes = data != nullptr ? data->if_contains("requiredScopes") : nullptr;
+  if (scopes != nullptr && scopes->is_array()) {
+    for (const auto& s : scopes->get_array()) {
+      if (s.is_string()) {
+        out.emplace_back(s.get_string());
+      }
+    }
+  }
+  return out;
+}
+
 std::optional<RpcError> handlerOutcome(const Error& e) {
   switch (static_cast<HandlerError>(e.code)) {
     case HandlerError::InputRequired:

@@ -7,6 +7,7 @@
 #include <boost/system/result.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "mcp/call_context.h"
 #include "mcp/dispatcher.h"
@@ -25,6 +26,13 @@ struct RpcError {
 inline constexpr int kOutcomeInputRequired = 1;      // modern: answer resultType input_required
 inline constexpr int kOutcomeCancelled = 2;          // answer nothing
 inline constexpr int kOutcomeMissingCapability = 3;  // modern: -32021
+
+// The caller lacks scopes a tool requires. data.requiredScopes lists every scope the tool
+// requires; the era layers copy it to DispatchResult::insufficient_scope (HTTP: a 403 challenge).
+inline constexpr int kInsufficientScope = -32003;
+RpcError insufficientScope(const std::vector<std::string>& required);
+// The required scopes of a kInsufficientScope error; empty for any other error.
+std::vector<std::string> requiredScopesOf(const RpcError& e);
 
 using MethodResult = boost::system::result<boost::json::object, RpcError>;
 [[noreturn]] void throw_exception_from_error(const RpcError& e, const boost::source_location& loc);

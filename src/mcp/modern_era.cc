@@ -268,7 +268,10 @@ class ModernRequest {
       return errorAnswer(env_, rpc::kInternalError, "Internal error", 200);
     }
     const int status = e.code == rpc::kMethodNotFound ? 404 : e.http_status;
-    return errorAnswer(env_, e.code, e.message, status, std::move(e.data));
+    std::vector<std::string> required = requiredScopesOf(e);
+    DispatchResult d = errorAnswer(env_, e.code, e.message, status, std::move(e.data));
+    d.insufficient_scope = std::move(required);
+    return d;
   }
 
   DispatchResult complete(boost::json::object result) const {

@@ -4,7 +4,11 @@
 
 namespace bastion::mcp::pipeline {
 
-bool authorized(const auth::Principal& principal, const ToolSpec& tool) {
+bool authorized(const policy::ScopePolicy* policy, const auth::Principal& principal,
+                const ToolSpec& tool) {
+  if (policy != nullptr) {
+    return policy->allows(principal, tool.scopes);
+  }
   return std::all_of(tool.scopes.begin(), tool.scopes.end(), [&](const std::string& scope) {
     return std::find(principal.scopes.begin(), principal.scopes.end(), scope) !=
            principal.scopes.end();

@@ -9,12 +9,16 @@
 
 #include "auth/principal.h"
 #include "mcp/types.h"
+#include "policy/scope_policy.h"
 
 namespace bastion::mcp::pipeline {
 
-// Authorization: the principal must hold every scope the tool requires. Tools it fails are
-// neither listed nor callable (a refused call looks exactly like an unknown tool).
-bool authorized(const auth::Principal& principal, const ToolSpec& tool);
+// Authorization: the principal must hold every scope the tool requires, directly or through
+// `policy`'s implications (null: literally). Tools it fails are not listed; calling one is
+// refused with insufficient_scope naming every scope the tool requires. The same check for
+// every transport, route and protocol version.
+bool authorized(const policy::ScopePolicy* policy, const auth::Principal& principal,
+                const ToolSpec& tool);
 
 // Rate limiting belongs to the policy layer (GCRA per principal, tool and client, memory or
 // Redis backend). This core build links no limiter, so every call is admitted here; the policy

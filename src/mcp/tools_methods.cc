@@ -95,7 +95,7 @@ MethodResult toolsList(const MethodCall& call) {
   std::vector<const CompiledTool*> visible;
   visible.reserve(tools.size());
   for (const auto& t : tools) {
-    if (pipeline::authorized(who, t.spec)) {
+    if (pipeline::authorized(call.options.scope_policy.get(), who, t.spec)) {
       visible.push_back(&t);
     }
   }
@@ -124,11 +124,18 @@ MethodResult toolsCall(const MethodCall& call) {
     return invalidParams("Invalid params: tools/call needs a string name");
   }
   const CompiledTool* tool = call.registry.findTool(name->get_string());
-  // Unknown and unauthorized look the same to the caller: no oracle for hidden tools.
-  if (tool == nullptr || !pipeline::authorized(who, tool->spec)) {
+  if (tool == nullptr) {
     pipeline::audit(who, name->get_string(), pipeline::CallOutcome::Refused,
                     std::chrono::steady_clock::now() - start);
     return invalidParams("Invalid params: unknown tool");
+  }
+  // A tool the caller may not call: insufficient_scope naming every scope the tool requires,
+  // so the client can step up its authorization in one round (MCP "Scope Challenge Handling").
+  // This reveals that the tool exists; it stays unlisted for this caller.
+  if (!pipeline::authorized(call.options.scope_policy.get(), who, tool->spec)) {
+    pipeline::audit(who, tool->spec.name, pipeline::CallOutcome::Refused,
+                    std::chrono::steady_clock::now() - start);
+    return insufficientScope(tool->spec.scopes);
   }
   auto finish = [&](pipeline::CallOutcome outcome, ToolResult&& r) -> MethodResult {
     pipeline::audit(who, tool->spec.name, outcome, std::chrono::steady_clock::now() - start);

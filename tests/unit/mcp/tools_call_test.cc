@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "mcp/jsonrpc.h"
+#include "mcp/methods.h"
+#include "policy/scope_policy.h"
 #include "unit/mcp/test_server.h"
 
 namespace bastion::mcp::testing {
@@ -97,14 +99,48 @@ TEST(ToolsList, ScopedToolIsListedForPrincipalWithScope) {
   EXPECT_EQ(firstText(resultOf(r)), "admin stuff");
 }
 
-TEST(ToolsCall, CallWithoutRequiredScopeIsRefusedLikeUnknownTool) {
-  // Calling a hidden tool gives the same -32602 as a tool that does not exist.
+TEST(ToolsCall, CallWithoutRequiredScopeIsInsufficientScopeNamingEveryScope) {
+  // Calling a tool without its scopes: -32003 with requiredScopes, and the DispatchResult names
+  // them so HTTP can answer 403 insufficient_scope; the handler never runs.
   Harness h;
   auto s = h.stdioSession();
   auto hidden = h.legacy(s, request(1, "tools/call", {{"name", "admin_only"}}));
+  EXPECT_EQ(errorCode(hidden), kInsufficientScope);
+  EXPECT_EQ(hidden.response->at("error").at("data").at("requiredScopes"), json::array{"admin"});
+  EXPECT_EQ(hidden.insufficient_scope, std::vector<std::string>{"admin"});
+  EXPECT_EQ(hidden.http_status, 403);
   auto unknown = h.legacy(s, request(1, "tools/call", {{"name", "no_such_tool"}}));
-  EXPECT_EQ(errorCode(hidden), rpc::kInvalidParams);
-  EXPECT_EQ(hidden.response->at("error"), unknown.response->at("error"));
+  EXPECT_EQ(errorCode(unknown), rpc::kInvalidParams);
+  EXPECT_TRUE(unknown.insufficient_scope.empty());
+}
+
+TEST(ToolsCall, ModernCallWithoutRequiredScopeIsTheSameRefusal) {
+  // The modern era runs the same check and reports it the same way.
+  Harness h;
+  auto r = h.modern(modernRequest(1, "tools/call", {{"name", "admin_only"}}));
+  EXPECT_EQ(errorCode(r), kInsufficientScope);
+  EXPECT_EQ(r.insufficient_scope, std::vector<std::string>{"admin"});
+}
+
+TEST(ToolsCall, ScopeImplicationsGrantImpliedScopes) {
+  // With superuser => admin configured, a superuser token lists and calls admin_only.
+  auto policy = policy::ScopePolicy::create({{"superuser", {"admin"}}});
+  ASSERT_TRUE(policy);
+  auto server = makeTestServer();
+  auto sessions = std::make_shared<SessionStore>(SessionLimits{}, systemRandom());
+  DispatcherOptions options;
+  options.scope_policy = *policy;
+  auto dispatcher = Dispatcher::create(server, sessions, std::move(options));
+  auto su = alice();
+  su.scopes = {"superuser"};
+  auto session = std::make_shared<Session>("s", su);
+  session->setNegotiated("2025-11-25", {});
+  Inbound in;
+  in.message = request(1, "tools/call", {{"name", "admin_only"}});
+  in.principal = su;
+  in.session = session;
+  auto r = dispatcher->handle(std::move(in));
+  EXPECT_EQ(firstText(resultOf(r)), "admin stuff");
 }
 
 TEST(ToolsCall, ReturnsHandlerContent) {
