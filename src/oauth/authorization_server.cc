@@ -1,0 +1,126 @@
+#include "oauth/authorization_server.h"
+
+#include <array>
+#include <utility>
+
+#include "oauth/access_token.h"
+#include "oauth/endpoints.h"
+#include "oauth/state.h"
+
+namespace bastion::oauth {
+
+namespace {
+
+using Handler = web::Response (*)(AuthorizationServerState&, const web::Request&);
+
+struct Route {
+  std::string_view path;
+  Handler handler;
+};
+
+// Exact paths only: no prefixes, no trailing-slash variants, no case folding.
+constexpr std::array kRoutes = {
+    Route{"/.well-known/oauth-authorization-server", &handleMetadata},
+    Route{"/.well-known/openid-configuration", &handleMetadata},
+    Route{"/jwks", &handleJwks},
+    Route{"/token", &handleToken},
+    Route{"/revoke", &handleRevoke},
+    Route{"/introspect", &handleIntrospect},
+    // Pages and registration ("as-web").
+    Route{"/authorize", &handleAuthorize},
+    Route{"/login", &handleLogin},
+    Route{"/consent", &handleConsent},
+    Route{"/register", &handleRegister},
+};
+
+const Route* findRoute(std::string_view path) {
+  for (const auto& r : kRoutes) {
+    if (r.path == path) {
+      return &r;
+    }
+  }
+  return nullptr;
+}
+
+enum class AsError { BadOptions = 1 };
+
+Result<void> checkOptions(const AsOptions& o, const AsDependencies& d) {
+  if (o.issuer.empty() || o.issuer.back() == '/' ||
+      !(o.issuer.starts_with("https://") || o.issuer.starts_with("http://"))) {
+    return Error(AsError::BadOptions, "issuer must be an http(s) URL without a trailing slash");
+  }
+  if (o.resource.empty()) {
+    return Error(AsError::BadOptions, "resource (the canonical MCP endpoint URI) is required");
+  }
+  if (o.access_token_ttl.count() <= 0 || o.code_ttl.count() <= 0 ||
+      o.refresh_token_ttl.count() <= 0 || o.key_lifetime.count() < 10) {
+    return Error(AsError::BadOptions, "lifetimes must be positive");
+  }
+  if (!d.store || d.clock == nullptr || d.random == nullptr) {
+    return Error(AsError::BadOptions, "store, clock and random source are required");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<AuthorizationServer>> AuthorizationServer::create(AsOptions options,
+                                                                         AsDependencies deps) {
+  if (auto r = checkOptions(options, deps); !r) {
+    return r.error();
+  }
+  auto state = std::make_unique<AuthorizationServerState>();
+  KeyPolicy policy;
+  policy.lifetime = options.key_lifetime;
+  policy.publish_ahead = options.key_lifetime / 10;
+  policy.token_ttl = options.access_token_ttl;
+  auto keys = KeyManager::create(deps.store, *deps.clock, policy);
+  if (!keys) {
+    return keys.error();
+  }
+  state->keys = std::move(*keys);
+  state->revocations = std::make_unique<RevocationList>(deps.store, *deps.clock);
+  ClientResolverOptions client_options;
+  client_options.metadata_documents = options.metadata_documents;
+  client_options.scopes_supported = options.scopes_supported;
+  state->clients =
+      std::make_unique<ClientResolver>(client_options, deps.store, deps.fetcher, *deps.clock);
+  state->options = std::move(options);
+  state->deps = std::move(deps);
+  state->verifier = makeEmbeddedVerifier(*state);
+  return std::shared_ptr<AuthorizationServer>(new AuthorizationServer(std::move(state)));
+}
+
+AuthorizationServer::AuthorizationServer(std::unique_ptr<AuthorizationServerState> state)
+    : state_(std::move(state)) {}
+
+AuthorizationServer::~AuthorizationServer() = default;
+
+bool AuthorizationServer::serves(std::string_view path) const { return findRoute(path) != nullptr; }
+
+web::Response AuthorizationServer::handle(const web::Request& req) {
+  const Route* route = findRoute(req.path());
+  if (route == nullptr) {
+    return oauthError(404, "not_found", "");
+  }
+  return route->handler(*state_, req);
+}
+
+std::shared_ptr<auth::TokenVerifier> AuthorizationServer::verifier() { return state_->verifier; }
+
+Result<std::string> AuthorizationServer::issueAccessToken(const std::string& sub,
+                                                          const std::vector<std::string>& scopes,
+                                                          std::chrono::seconds ttl,
+                                                          const std::string& client_id) {
+  if (sub.empty() || ttl.count() <= 0) {
+    return Error(AsError::BadOptions, "a subject and a positive lifetime are required");
+  }
+  auto issued = mintAccessToken(
+      *state_, AccessTokenGrant{sub, client_id, state_->options.resource, scopes, "", ttl});
+  if (!issued) {
+    return issued.error();
+  }
+  return std::move(issued->token);
+}
+
+}  // namespace bastion::oauth
