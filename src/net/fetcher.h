@@ -11,6 +11,8 @@
 //   - redirects are not followed (a 3xx is returned as-is; callers treat it as failure);
 //   - bounded time (connect + whole exchange) and response size.
 // It is a seam: tests substitute a fake Fetcher where the network is not the point.
+// (Members default-initialise with {} so designated initialisers such as {.url = u} compile
+// cleanly under -Wmissing-field-initializers.)
 
 #include <chrono>
 #include <cstddef>
@@ -39,22 +41,22 @@ enum class FetchError {
 struct FetchPolicy {
   bool allow_http = false;            // development only
   bool allow_private_addresses = false;  // development only: loopback/private targets
-  std::string ca_file;                // empty: the system trust store
+  std::string ca_file{};              // empty: the system trust store
 };
 
 struct FetchRequest {
   std::string url;
   std::string method = "GET";
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers{};
+  std::string body{};
   std::chrono::milliseconds timeout{std::chrono::seconds(5)};
   std::size_t max_bytes = 256 * 1024;
 };
 
 struct FetchResponse {
   int status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
-  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers{};  // lower-case names
+  std::string body{};
 
   std::string_view header(std::string_view lower_name) const;  // empty if absent
 };
