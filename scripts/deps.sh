@@ -8,7 +8,8 @@ packages=(
   libssl-dev libre2-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   libsqlite3-dev libpq-dev libhiredis-dev libseccomp-dev libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  wrk lua5.1 curl ca-certificates
+  wrk lua5.1 curl ca-certificates openssl
+  chromium
 )
 missing=()
 # Node and npm run only the official MCP test tools; any npm that works will do (the machine

@@ -2,7 +2,8 @@
 # Installs Node 22 and the official MCP test tools into tools/node/node_modules, from the npm
 # registry only (the `node` package ships the Node binary itself as an npm package):
 #   node 22 (node_modules/.bin/node), @modelcontextprotocol/conformance 0.1.16 and, as
-#   conformance-next, 0.2.0-alpha.12, @modelcontextprotocol/sdk 1.32.2, @modelcontextprotocol/client 2.4.0.
+#   conformance-next, 0.2.0-alpha.12, @modelcontextprotocol/sdk 1.32.2, @modelcontextprotocol/client 2.4.0,
+#   playwright-core 1.65.1 (drives Debian's /usr/bin/chromium; it downloads no browser).
 # Versions are pinned by tools/node/package.json and its package-lock.json.
 # Idempotent: nothing runs when node_modules matches the lock (a stamp holds the lock's hash).
 set -euo pipefail
