@@ -13,8 +13,7 @@ namespace {
 constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-// Value of one base64url character, or -1 for anything outside the alphabet
-// (including '=',
+// Value of one base64url character, or -1 for anything outside the alphabet (including '=',
 // '+', '/', whitespace and NUL).
 constexpr std::array<signed char, 256> makeDecodeTable() {
   std::array<signed char, 256> table{};
@@ -22,8 +21,7 @@ constexpr std::array<signed char, 256> makeDecodeTable() {
     v = -1;
   }
   for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
-    table[static_cast<unsigned char>(kAlphabet[i])] =
-        static_cast<signed char>(i);
+    table[static_cast<unsigned char>(kAlphabet[i])] = static_cast<signed char>(i);
   }
   return table;
 }
@@ -33,7 +31,7 @@ const unsigned char *bytesOf(std::string_view s) {
   return reinterpret_cast<const unsigned char *>(s.data());
 }
 
-} // namespace
+}  // namespace
 
 std::string base64UrlEncode(std::string_view bytes) {
   std::string out;
@@ -41,8 +39,7 @@ std::string base64UrlEncode(std::string_view bytes) {
   const unsigned char *in = bytesOf(bytes);
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    const unsigned v =
-        (unsigned{in[i]} << 16) | (unsigned{in[i + 1]} << 8) | in[i + 2];
+    const unsigned v = (unsigned{in[i]} << 16) | (unsigned{in[i + 1]} << 8) | in[i + 2];
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -62,10 +59,9 @@ std::string base64UrlEncode(std::string_view bytes) {
   return out;
 }
 
-// Strict: a length of 1 mod 4 cannot come from any byte string, and the unused
-// low bits of the last character must be zero, so every byte string has exactly
-// one accepted encoding (a token cannot be altered into a different string that
-// still verifies).
+// Strict: a length of 1 mod 4 cannot come from any byte string, and the unused low bits of the
+// last character must be zero, so every byte string has exactly one accepted encoding (a token
+// cannot be altered into a different string that still verifies).
 std::optional<std::string> base64UrlDecode(std::string_view text) {
   if (text.size() % 4 == 1) {
     return std::nullopt;
@@ -87,7 +83,7 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
     }
   }
   if ((acc & ((1u << bits) - 1u)) != 0) {
-    return std::nullopt; // non-canonical trailing bits
+    return std::nullopt;  // non-canonical trailing bits
   }
   return out;
 }
@@ -95,10 +91,8 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
 std::string sha256(std::string_view data) {
   std::string out(32, '\0');
   unsigned int len = 0;
-  // A digest failure over memory is a broken invariant (OpenSSL cannot fetch
-  // SHA-256).
-  if (EVP_Digest(data.data(), data.size(),
-                 reinterpret_cast<unsigned char *>(out.data()), &len,
+  // A digest failure over memory is a broken invariant (OpenSSL cannot fetch SHA-256).
+  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char *>(out.data()), &len,
                  EVP_sha256(), nullptr) != 1 ||
       len != 32) {
     std::abort();
@@ -125,9 +119,8 @@ std::string hmacSha256(std::string_view key, std::string_view data) {
   // An empty key is legal HMAC; OpenSSL wants a non-null pointer for it.
   static const unsigned char kEmpty = 0;
   const unsigned char *k = key.empty() ? &kEmpty : bytesOf(key);
-  if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()), bytesOf(data),
-           data.size(), reinterpret_cast<unsigned char *>(out.data()),
-           &len) == nullptr ||
+  if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()), bytesOf(data), data.size(),
+           reinterpret_cast<unsigned char *>(out.data()), &len) == nullptr ||
       len != 32) {
     std::abort();
   }
@@ -144,8 +137,6 @@ bool constantTimeEqual(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string pkceChallenge(std::string_view verifier) {
-  return base64UrlEncode(sha256(verifier));
-}
+std::string pkceChallenge(std::string_view verifier) { return base64UrlEncode(sha256(verifier)); }
 
-} // namespace bastion::crypto
+}  // namespace bastion::crypto

@@ -1,5 +1,4 @@
-// Base64url, SHA-256, HMAC, constant-time comparison and PKCE against the RFC
-// test vectors.
+// Base64url, SHA-256, HMAC, constant-time comparison and PKCE against the RFC test vectors.
 #include "core/crypto.h"
 
 #include <gtest/gtest.h>
@@ -24,13 +23,8 @@ std::string hexOf(std::string_view raw) {
 
 const std::vector<std::pair<std::string, std::string>> &rfc4648Vectors() {
   static const std::vector<std::pair<std::string, std::string>> v = {
-      {"", ""},
-      {"f", "Zg"},
-      {"fo", "Zm8"},
-      {"foo", "Zm9v"},
-      {"foob", "Zm9vYg"},
-      {"fooba", "Zm9vYmE"},
-      {"foobar", "Zm9vYmFy"}};
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
+      {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
   return v;
 }
 
@@ -80,10 +74,9 @@ TEST(Base64Url, RejectsPadding) {
 TEST(Base64Url, RejectsWhitespaceAndForeignCharacters) {
   // Whitespace, standard-alphabet '+' '/', NUL and high bytes are refused.
   for (const std::string &bad :
-       {std::string("Zm9v YmFy"), std::string("Zm9v\nYmFy"),
-        std::string(" Zm9v"), std::string("Zm9v\t"), std::string("+/8"),
-        std::string("Zm9\0", 4), std::string("Zm9\xc3\xa9"),
-        std::string("Zm.v")}) {
+       {std::string("Zm9v YmFy"), std::string("Zm9v\nYmFy"), std::string(" Zm9v"),
+        std::string("Zm9v\t"), std::string("+/8"), std::string("Zm9\0", 4),
+        std::string("Zm9\xc3\xa9"), std::string("Zm.v")}) {
     EXPECT_FALSE(base64UrlDecode(bad).has_value()) << bad;
   }
 }
@@ -95,8 +88,7 @@ TEST(Base64Url, RejectsImpossibleLength) {
 }
 
 TEST(Base64Url, RejectsNonCanonicalTrailingBits) {
-  // "Zh" and "Zm9" with low bits set decode to the same bytes as "Zg"/"Zm8":
-  // refused.
+  // "Zh" and "Zm9" with low bits set decode to the same bytes as "Zg"/"Zm8": refused.
   EXPECT_FALSE(base64UrlDecode("Zh").has_value());
   EXPECT_FALSE(base64UrlDecode("Zv").has_value());
   EXPECT_FALSE(base64UrlDecode("Zm9").has_value());
@@ -107,10 +99,8 @@ TEST(Base64Url, RejectsNonCanonicalTrailingBits) {
 
 TEST(Sha256, MatchesFips180Vectors) {
   // FIPS 180-2 "abc" and the empty string.
-  EXPECT_EQ(sha256Hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(sha256Hex(""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sha256("abc").size(), 32u);
   EXPECT_EQ(hexOf(sha256("abc")), sha256Hex("abc"));
 }
@@ -124,8 +114,7 @@ TEST(HmacSha256, MatchesRfc4231Vectors) {
 }
 
 TEST(HmacSha256, AcceptsEmptyKey) {
-  // An empty key is legal HMAC and differs from a one-byte zero key only by
-  // definition.
+  // HMAC pads keys with zeros, so an empty key and a one-byte zero key agree.
   EXPECT_EQ(hmacSha256("", "x").size(), 32u);
   EXPECT_EQ(hmacSha256("", "x"), hmacSha256(std::string(1, '\0'), "x"));
 }
@@ -145,5 +134,5 @@ TEST(Pkce, MatchesRfc7636AppendixB) {
             "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 }
 
-} // namespace
-} // namespace bastion::crypto
+}  // namespace
+}  // namespace bastion::crypto
