@@ -25,25 +25,25 @@ class ScopedFd {
       ::close(fd_);
     }
   }
-  ScopedFd(const ScopedFd &) = delete;
-  ScopedFd &operator=(const ScopedFd &) = delete;
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
   int get() const { return fd_; }
 
  private:
   int fd_;
 };
 
-Error fileError(const char *what) {
+Error fileError(const char* what) {
   return Error(StoreError::Unavailable, std::string("database file: ") + what);
 }
 
 // Creates each missing directory of `dir` with mode 0700: the database holds signing keys.
-Result<void> makePrivateDirectories(const std::filesystem::path &dir) {
+Result<void> makePrivateDirectories(const std::filesystem::path& dir) {
   if (dir.empty()) {
     return {};
   }
   std::filesystem::path partial;
-  for (const auto &part : dir) {
+  for (const auto& part : dir) {
     partial /= part;
     if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
       return fileError("cannot create its directory");
@@ -55,7 +55,7 @@ Result<void> makePrivateDirectories(const std::filesystem::path &dir) {
 // Creates the file 0600 before SQLite opens it (SQLite would use 0644 & ~umask), refuses anything
 // but a regular file, and tightens an existing file that others could read. The WAL and
 // shared-memory files SQLite creates later copy this file's mode.
-Result<void> preparePrivateFile(const std::string &path) {
+Result<void> preparePrivateFile(const std::string& path) {
   if (auto made = makePrivateDirectories(std::filesystem::path(path).parent_path()); !made) {
     return made;
   }
@@ -87,7 +87,7 @@ Statement::~Statement() {
   sqlite3_clear_bindings(stmt_);
 }
 
-Statement &Statement::bind(int index, std::string_view text) {
+Statement& Statement::bind(int index, std::string_view text) {
   if (bind_error_ != SQLITE_OK) {
     return *this;
   }
@@ -100,7 +100,7 @@ Statement &Statement::bind(int index, std::string_view text) {
   return *this;
 }
 
-Statement &Statement::bind(int index, std::int64_t value) {
+Statement& Statement::bind(int index, std::int64_t value) {
   if (bind_error_ == SQLITE_OK) {
     bind_error_ = sqlite3_bind_int64(stmt_, index, value);
   }
@@ -115,17 +115,17 @@ int Statement::step() {
 }
 
 std::string Statement::text(int column) const {
-  const auto *p = sqlite3_column_text(stmt_, column);
+  const auto* p = sqlite3_column_text(stmt_, column);
   const int n = sqlite3_column_bytes(stmt_, column);
   if (p == nullptr || n <= 0) {
     return {};
   }
-  return std::string(reinterpret_cast<const char *>(p), static_cast<std::size_t>(n));
+  return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
 }
 
 std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 
-Result<std::unique_ptr<Database>> Database::open(const std::string &path) {
+Result<std::unique_ptr<Database>> Database::open(const std::string& path) {
   const bool memory = path == ":memory:";
   if (!memory) {
     if (auto ready = preparePrivateFile(path); !ready) {
@@ -135,7 +135,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string &path) {
   // NOMUTEX: the owner serializes access; NOFOLLOW: no symlink swapped in for the file.
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
                     SQLITE_OPEN_EXRESCODE | (memory ? 0 : SQLITE_OPEN_NOFOLLOW);
-  sqlite3 *raw = nullptr;
+  sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   UniqueDb db(raw);  // owns the handle even when open failed
   if (rc != SQLITE_OK) {
@@ -152,14 +152,14 @@ Result<void> Database::configure() {
   // WAL lets readers proceed during a write; busy_timeout makes concurrent writers wait instead of
   // failing; secure_delete zeroes deleted content (removed signing keys); trusted_schema off
   // because nothing in the schema needs functions with side effects.
-  static constexpr const char *kPragmas[] = {
+  static constexpr const char* kPragmas[] = {
       "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
       "PRAGMA secure_delete = ON", "PRAGMA trusted_schema = OFF",
   };
   if (int rc = sqlite3_busy_timeout(db_.get(), 5000); rc != SQLITE_OK) {
     return databaseError(rc);
   }
-  for (const char *pragma : kPragmas) {
+  for (const char* pragma : kPragmas) {
     if (auto r = exec(pragma); !r) {
       return r;
     }
@@ -170,7 +170,7 @@ Result<void> Database::configure() {
 Result<Statement> Database::prepare(std::string_view sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {
-    sqlite3_stmt *raw = nullptr;
+    sqlite3_stmt* raw = nullptr;
     const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     UniqueStmt stmt(raw);
@@ -182,7 +182,7 @@ Result<Statement> Database::prepare(std::string_view sql) {
   return Statement(it->second.get());
 }
 
-Result<void> Database::exec(const char *sql) {
+Result<void> Database::exec(const char* sql) {
   const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) {
     return databaseError(rc);
@@ -192,14 +192,14 @@ Result<void> Database::exec(const char *sql) {
 
 std::int64_t Database::changes() const { return sqlite3_changes64(db_.get()); }
 
-Result<void> Database::migrate(std::span<const char *const> migrations) {
+Result<void> Database::migrate(std::span<const char* const> migrations) {
   auto version_stmt = prepare("PRAGMA user_version");
   if (!version_stmt) {
     return version_stmt.error();
   }
   std::int64_t version = 0;
   {
-    Statement &s = *version_stmt;
+    Statement& s = *version_stmt;
     if (int rc = s.step(); rc != SQLITE_ROW) {
       return databaseError(rc);
     }
@@ -229,7 +229,7 @@ Result<void> Database::migrate(std::span<const char *const> migrations) {
   return {};
 }
 
-Result<Transaction> Transaction::begin(Database &db) {
+Result<Transaction> Transaction::begin(Database& db) {
   if (auto r = db.exec("BEGIN IMMEDIATE"); !r) {
     return r.error();
   }
@@ -245,7 +245,7 @@ Transaction::~Transaction() {
 }
 
 Result<void> Transaction::commit() {
-  Database *db = db_;
+  Database* db = db_;
   db_ = nullptr;
   auto r = db->exec("COMMIT");
   if (!r) {

@@ -4,7 +4,6 @@
 // lists as JSON arrays.
 
 #include <array>
-#include <boost/json.hpp>
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -12,215 +11,34 @@
 #include <vector>
 
 #include "store/sqlite_db.h"
+#include "store/sqlite_schema.h"
 #include "store/store.h"
 
 namespace bastion::store {
 
 namespace {
 
+using sqlite::corrupt;
 using sqlite::Database;
 using sqlite::databaseError;
+using sqlite::decodeList;
+using sqlite::done;
+using sqlite::encodeList;
+using sqlite::fromDb;
+using sqlite::notFound;
+using sqlite::readClient;
+using sqlite::readCode;
+using sqlite::readRefresh;
+using sqlite::row;
 using sqlite::Statement;
+using sqlite::toDb;
 using sqlite::Transaction;
-
-// Schema history: append only; never edit a migration that has shipped.
-constexpr const char *kMigrations[] = {
-    R"sql(
-CREATE TABLE clients (
-  client_id TEXT PRIMARY KEY NOT NULL,
-  secret_hash TEXT NOT NULL,
-  auth_method TEXT NOT NULL,
-  redirect_uris TEXT NOT NULL,
-  grant_types TEXT NOT NULL,
-  scopes TEXT NOT NULL,
-  client_name TEXT NOT NULL,
-  source INTEGER NOT NULL,
-  created INTEGER NOT NULL,
-  last_used INTEGER NOT NULL
-) STRICT;
-CREATE TABLE users (
-  name TEXT PRIMARY KEY NOT NULL,
-  password_hash TEXT NOT NULL,
-  created INTEGER NOT NULL
-) STRICT;
-CREATE TABLE codes (
-  code_hash TEXT PRIMARY KEY NOT NULL,
-  client_id TEXT NOT NULL,
-  redirect_uri TEXT NOT NULL,
-  code_challenge TEXT NOT NULL,
-  resource TEXT NOT NULL,
-  scopes TEXT NOT NULL,
-  sub TEXT NOT NULL,
-  family_id TEXT NOT NULL,
-  expires INTEGER NOT NULL,
-  used INTEGER NOT NULL
-) STRICT;
-CREATE TABLE refresh_tokens (
-  token_hash TEXT PRIMARY KEY NOT NULL,
-  family_id TEXT NOT NULL,
-  client_id TEXT NOT NULL,
-  sub TEXT NOT NULL,
-  resource TEXT NOT NULL,
-  scopes TEXT NOT NULL,
-  expires INTEGER NOT NULL,
-  rotated INTEGER NOT NULL
-) STRICT;
-CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);
-CREATE INDEX refresh_tokens_client ON refresh_tokens(client_id);
-CREATE TABLE revoked_families (
-  family_id TEXT PRIMARY KEY NOT NULL,
-  revoked_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX revoked_families_at ON revoked_families(revoked_at);
-CREATE TABLE revoked_jti (
-  jti TEXT PRIMARY KEY NOT NULL,
-  expires INTEGER NOT NULL
-) STRICT;
-CREATE TABLE consents (
-  user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
-  client_id TEXT NOT NULL,
-  scopes TEXT NOT NULL,
-  granted INTEGER NOT NULL,
-  PRIMARY KEY (user, client_id)
-) STRICT;
-CREATE TABLE signing_keys (
-  kid TEXT PRIMARY KEY NOT NULL,
-  private_pem TEXT NOT NULL,
-  created INTEGER NOT NULL,
-  signs_from INTEGER NOT NULL,
-  retire_after INTEGER NOT NULL,
-  remove_after INTEGER NOT NULL
-) STRICT;
-)sql",
-};
-
-std::int64_t toDb(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
-
-TimePoint fromDb(std::int64_t ns) {
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(ns)));
-}
-
-std::string encodeList(const std::vector<std::string> &items) {
-  boost::json::array a;
-  for (const auto &s : items) {
-    a.emplace_back(s);
-  }
-  return boost::json::serialize(a);
-}
-
-// A stored list that is not a JSON array of strings is corruption: fail closed.
-std::optional<std::vector<std::string>> decodeList(const std::string &text) {
-  boost::system::error_code ec;
-  const boost::json::value v = boost::json::parse(text, ec);
-  if (ec || !v.is_array()) {
-    return std::nullopt;
-  }
-  std::vector<std::string> out;
-  for (const auto &item : v.get_array()) {
-    if (!item.is_string()) {
-      return std::nullopt;
-    }
-    out.emplace_back(item.get_string());
-  }
-  return out;
-}
-
-Error corrupt() { return Error(StoreError::Corrupt, "a stored row could not be decoded"); }
-Error notFound() { return Error(StoreError::NotFound, "not found"); }
-
-bool isUniqueViolation(int rc) {
-  return rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE;
-}
-
-// Runs a statement expected to finish without rows.
-Result<void> done(Statement &s) {
-  const int rc = s.step();
-  if (rc == SQLITE_DONE) {
-    return {};
-  }
-  if (isUniqueViolation(rc)) {
-    return Error(StoreError::AlreadyExists, "already exists");
-  }
-  return databaseError(rc);
-}
-
-// The first row, NotFound, or the database error.
-Result<void> row(Statement &s) {
-  const int rc = s.step();
-  if (rc == SQLITE_ROW) {
-    return {};
-  }
-  if (rc == SQLITE_DONE) {
-    return notFound();
-  }
-  return databaseError(rc);
-}
-
-Result<Client> readClient(const Statement &s) {
-  Client c;
-  c.client_id = s.text(0);
-  c.secret_hash = s.text(1);
-  c.token_endpoint_auth_method = s.text(2);
-  auto uris = decodeList(s.text(3));
-  auto grants = decodeList(s.text(4));
-  auto scopes = decodeList(s.text(5));
-  const auto source = s.integer(7);
-  if (!uris || !grants || !scopes || source < 0 || source > 2) {
-    return corrupt();
-  }
-  c.redirect_uris = std::move(*uris);
-  c.grant_types = std::move(*grants);
-  c.scopes = std::move(*scopes);
-  c.client_name = s.text(6);
-  c.source = static_cast<ClientSource>(source);
-  c.created = fromDb(s.integer(8));
-  c.last_used = fromDb(s.integer(9));
-  return c;
-}
-
-Result<AuthorizationCode> readCode(const Statement &s) {
-  AuthorizationCode c;
-  c.code_hash = s.text(0);
-  c.client_id = s.text(1);
-  c.redirect_uri = s.text(2);
-  c.code_challenge = s.text(3);
-  c.resource = s.text(4);
-  auto scopes = decodeList(s.text(5));
-  if (!scopes) {
-    return corrupt();
-  }
-  c.scopes = std::move(*scopes);
-  c.sub = s.text(6);
-  c.family_id = s.text(7);
-  c.expires = fromDb(s.integer(8));
-  c.used = s.integer(9) != 0;
-  return c;
-}
-
-Result<RefreshToken> readRefresh(const Statement &s) {
-  RefreshToken t;
-  t.token_hash = s.text(0);
-  t.family_id = s.text(1);
-  t.client_id = s.text(2);
-  t.sub = s.text(3);
-  t.resource = s.text(4);
-  auto scopes = decodeList(s.text(5));
-  if (!scopes) {
-    return corrupt();
-  }
-  t.scopes = std::move(*scopes);
-  t.expires = fromDb(s.integer(6));
-  t.rotated = s.integer(7) != 0;
-  return t;
-}
 
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(std::unique_ptr<Database> db) : db_(std::move(db)) {}
 
-  Result<void> putClient(const Client &c) override {
+  Result<void> putClient(const Client& c) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
         "INSERT INTO clients (client_id, secret_hash, "
@@ -336,7 +154,7 @@ class SqliteStore final : public Store {
     }
   }
 
-  Result<void> putUser(const User &u) override {
+  Result<void> putUser(const User& u) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
         "INSERT INTO users (name, password_hash, created) VALUES (?1, ?2, ?3) "
@@ -367,7 +185,7 @@ class SqliteStore final : public Store {
     return deleteOne("DELETE FROM users WHERE name = ?1", name);
   }
 
-  Result<void> putCode(const AuthorizationCode &c) override {
+  Result<void> putCode(const AuthorizationCode& c) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
         "INSERT INTO codes (code_hash, client_id, "
@@ -393,7 +211,7 @@ class SqliteStore final : public Store {
   // The read and the mark happen under one write lock (BEGIN IMMEDIATE): of any number of
   // concurrent redemptions, exactly one sees used = 0.
   Result<AuthorizationCode> consumeCode(std::string_view code_hash,
-                                        AuthorizationCode *replayed) override {
+                                        AuthorizationCode* replayed) override {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(*db_);
     if (!tx) {
@@ -419,7 +237,7 @@ class SqliteStore final : public Store {
     return code;
   }
 
-  Result<void> putRefresh(const RefreshToken &t) override {
+  Result<void> putRefresh(const RefreshToken& t) override {
     std::lock_guard lock(mu_);
     return insertRefresh(t);
   }
@@ -431,8 +249,8 @@ class SqliteStore final : public Store {
 
   // Same pattern as consumeCode: check rotated, mark it and insert the successor in one BEGIN
   // IMMEDIATE transaction.
-  Result<void> rotateRefresh(std::string_view old_hash, const RefreshToken &next,
-                             RefreshToken *replayed) override {
+  Result<void> rotateRefresh(std::string_view old_hash, const RefreshToken& next,
+                             RefreshToken* replayed) override {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(*db_);
     if (!tx) {
@@ -514,7 +332,7 @@ class SqliteStore final : public Store {
     return exists("SELECT 1 FROM revoked_jti WHERE jti = ?1", jti);
   }
 
-  Result<void> putConsent(const Consent &c) override {
+  Result<void> putConsent(const Consent& c) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
         "INSERT INTO consents (user, client_id, scopes, granted) VALUES (?1, "
@@ -564,7 +382,7 @@ class SqliteStore final : public Store {
     return db_->changes() == 0 ? Result<void>(notFound()) : Result<void>();
   }
 
-  Result<void> putSigningKey(const SigningKey &k) override {
+  Result<void> putSigningKey(const SigningKey& k) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
         "INSERT INTO signing_keys (kid, private_pem, "
@@ -616,7 +434,7 @@ class SqliteStore final : public Store {
   // Rotated refresh tokens stay until they expire: until then a replay must still be caught.
   // Revoked families are kept (they are small and a family's tokens have no common end).
   Result<std::size_t> purgeExpired(TimePoint now) override {
-    static constexpr std::array<const char *, 4> kPurges = {
+    static constexpr std::array<const char*, 4> kPurges = {
         "DELETE FROM codes WHERE expires <= ?1",
         "DELETE FROM refresh_tokens WHERE expires <= ?1",
         "DELETE FROM revoked_jti WHERE expires <= ?1",
@@ -628,7 +446,7 @@ class SqliteStore final : public Store {
       return tx.error();
     }
     std::size_t deleted = 0;
-    for (const char *sql : kPurges) {
+    for (const char* sql : kPurges) {
       auto s = db_->prepare(sql);
       if (!s) {
         return s.error();
@@ -647,12 +465,12 @@ class SqliteStore final : public Store {
 
   Result<void> migrate() {
     std::lock_guard lock(mu_);
-    return db_->migrate(kMigrations);
+    return db_->migrate(sqlite::migrations());
   }
 
  private:
   // Helpers below expect mu_ held.
-  Result<void> execWithId(const char *sql, std::string_view id) {
+  Result<void> execWithId(const char* sql, std::string_view id) {
     auto s = db_->prepare(sql);
     if (!s) {
       return s.error();
@@ -661,14 +479,14 @@ class SqliteStore final : public Store {
     return done(*s);
   }
 
-  Result<void> deleteOne(const char *sql, std::string_view id) {
+  Result<void> deleteOne(const char* sql, std::string_view id) {
     if (auto r = execWithId(sql, id); !r) {
       return r;
     }
     return db_->changes() == 0 ? Result<void>(notFound()) : Result<void>();
   }
 
-  Result<bool> exists(const char *sql, std::string_view id) {
+  Result<bool> exists(const char* sql, std::string_view id) {
     auto s = db_->prepare(sql);
     if (!s) {
       return s.error();
@@ -714,7 +532,7 @@ class SqliteStore final : public Store {
     return readRefresh(*s);
   }
 
-  Result<void> insertRefresh(const RefreshToken &t) {
+  Result<void> insertRefresh(const RefreshToken& t) {
     auto s = db_->prepare(
         "INSERT INTO refresh_tokens (token_hash, family_id, client_id, sub, "
         "resource, scopes, "

@@ -23,7 +23,7 @@ using std::chrono::seconds;
 
 const TimePoint kT0{std::chrono::seconds(1'800'000'000)};
 
-int code(const Error &e) { return e.code; }
+int code(const Error& e) { return e.code; }
 int code(StoreError e) { return static_cast<int>(e); }
 
 std::shared_ptr<Store> memoryStore() {
@@ -40,13 +40,13 @@ class TempDir {
     path_ = ::mkdtemp(tmpl.data());
   }
   ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::filesystem::path &path() const { return path_; }
+  const std::filesystem::path& path() const { return path_; }
 
  private:
   std::filesystem::path path_;
 };
 
-std::shared_ptr<Store> fileStore(const std::filesystem::path &file) {
+std::shared_ptr<Store> fileStore(const std::filesystem::path& file) {
   auto s = openStore("sqlite://" + file.string());
   EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
   return s ? *s : nullptr;
@@ -93,7 +93,7 @@ RefreshToken sampleRefresh(std::string hash, std::string family = "fam-1") {
   return t;
 }
 
-std::string readAll(const std::filesystem::path &p) {
+std::string readAll(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
@@ -172,7 +172,7 @@ TEST(SqliteStoreClients, ExpireDeletesOnlyUnusedDynamicClients) {
   Client used = sampleClient("used");
   Client pre = sampleClient("pre");
   pre.source = ClientSource::Preregistered;
-  for (const auto &c : {stale, used, pre}) {
+  for (const auto& c : {stale, used, pre}) {
     ASSERT_TRUE(store->putClient(c));
   }
   ASSERT_TRUE(store->touchClient("used", kT0 + hours(48)));
@@ -187,7 +187,7 @@ TEST(SqliteStoreClients, ExpireDeletesOnlyUnusedDynamicClients) {
 TEST(SqliteStoreClients, ListIsSortedById) {
   // listClients returns every client, ordered by client_id.
   auto store = memoryStore();
-  for (const char *id : {"b", "c", "a"}) {
+  for (const char* id : {"b", "c", "a"}) {
     ASSERT_TRUE(store->putClient(sampleClient(id)));
   }
   auto all = store->listClients();
@@ -440,7 +440,7 @@ TEST(SqliteStoreFile, NewerSchemaRefused) {
   TempDir dir;
   const auto file = dir.path() / "bastion.db";
   ASSERT_TRUE(fileStore(file));
-  sqlite3 *raw = nullptr;
+  sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 999", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(raw);
@@ -473,13 +473,13 @@ TEST(SqliteStoreFile, NoClearSecretReachesTheFile) {
     ASSERT_TRUE(store->consumeCode(crypto::sha256Hex(code_value), nullptr));
   }
   std::string bytes;
-  for (const char *suffix : {"", "-wal", "-shm", "-journal"}) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
     bytes += readAll(file.string() + suffix);
   }
   EXPECT_NE(bytes.find(crypto::sha256Hex(secret)),
             std::string::npos);  // the scan sees rows
   EXPECT_NE(bytes.find(crypto::sha256Hex(refresh)), std::string::npos);
-  for (const auto &clear : {secret, code_value, refresh}) {
+  for (const auto& clear : {secret, code_value, refresh}) {
     EXPECT_EQ(bytes.find(clear), std::string::npos) << clear;
   }
 }
@@ -517,7 +517,7 @@ TEST(SqliteStoreConcurrency, ConcurrentCodeConsumeHasOneWinner) {
         }
       });
     }
-    for (auto &t : threads) {
+    for (auto& t : threads) {
       t.join();
     }
     EXPECT_EQ(winners.load(), 1);
@@ -556,7 +556,7 @@ TEST(SqliteStoreConcurrency, ConcurrentRefreshRotateHasOneWinner) {
         }
       });
     }
-    for (auto &t : threads) {
+    for (auto& t : threads) {
       t.join();
     }
     EXPECT_EQ(winners.load(), 1);
@@ -583,7 +583,7 @@ TEST(SqliteStoreConcurrency, SharedStoreConsumeHasOneWinner) {
       winners += store->consumeCode(sampleCode().code_hash, nullptr) ? 1 : 0;
     });
   }
-  for (auto &t : threads) {
+  for (auto& t : threads) {
     t.join();
   }
   EXPECT_EQ(winners.load(), 1);
