@@ -5,7 +5,15 @@
 #   2. The official TypeScript clients (tests/interop/*.test.mjs: @modelcontextprotocol/sdk
 #      1.32.2 and @modelcontextprotocol/client 2.4.0) against `bastion serve`, over stdio and
 #      Streamable HTTP.
-#   3. @modelcontextprotocol/conformance 0.2.0-alpha.12, the 2026-07-28 requirement set: only
+#   3. OAuth (tests/interop/oauth/*.test.mjs): the same official clients with their own OAuth
+#      support against `bastion serve` running the embedded authorization server (cold start:
+#      401 -> PRM -> AS metadata -> DCR or a Client ID Metadata Document -> login and consent ->
+#      token -> tools/call -> refresh), and the login and consent pages in headless Chromium
+#      (Debian chromium via playwright-core; screenshots in BUILD/interop/oauth).
+#   4. @modelcontextprotocol/conformance 0.2.0-alpha.12, `authorization` scenarios (the
+#      authorization-server suite) against the embedded authorization server, the browser part
+#      played by tests/interop/oauth/conformance_authorization.mjs; its checks count.
+#   5. @modelcontextprotocol/conformance 0.2.0-alpha.12, the 2026-07-28 requirement set: only
 #      reported (BUILD/conformance-next.txt), never a failure of this script.
 # Everything runs with Node 22 from tools/node (make node). Each step has a time limit; servers
 # started here are stopped on exit. The last line is "N passed, M failed" (conformance checks
@@ -111,25 +119,56 @@ run_suite() {
   fi
 }
 
-# The TypeScript client tests (node:test); each test counts.
-run_clients() {
-  local tap="$out/clients.tap" status p f
-  echo "== official TypeScript clients against bastion serve"
-  BASTION_BIN="$bastion" timeout 300 "$node" --test --test-concurrency=1 \
+# node:test files (the TypeScript client tests); each test counts.
+#   run_node_tests NAME TITLE TIME_LIMIT FILE...
+run_node_tests() {
+  local name="$1" title="$2" limit="$3" tap="$out/$1.tap" status p f
+  shift 3
+  echo "== $title"
+  mkdir -p "$out/$name"
+  BASTION_BIN="$bastion" BASTION_INTEROP_OUT="$out/$name" timeout "$limit" "$node" --test \
+    --test-concurrency=1 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" \
-    "$root"/tests/interop/*.test.mjs
+    "$@"
   status=$?
   p="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap")"
   f="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap")"
   if [[ -z "$p" || -z "$f" ]]; then
-    echo "interop: the client tests ended without a count (status $status)"
+    echo "interop: $name ended without a count (status $status)"
     failed=$((failed + 1))
     return
   fi
   passed=$((passed + p))
   failed=$((failed + f))
   if [[ $status -ne 0 && $f -eq 0 ]]; then
+    failed=$((failed + 1))
+  fi
+}
+
+# 0.2.0-alpha.12 `authorization` scenarios against the embedded authorization server; its checks
+# count. Gate: "Total: N passed, 0 failed" and exit status 0.
+run_authorization() {
+  local log="$out/conformance-authorization.log" status totals p f
+  echo "== conformance 0.2.0-alpha.12, authorization scenarios against the embedded authorization server"
+  BASTION_BIN="$bastion" BASTION_INTEROP_OUT="$out/oauth" timeout 300 "$node" \
+    "$root/tests/interop/oauth/conformance_authorization.mjs" "$conformance_next" \
+    "$out/conformance-authorization" >"$log" 2>&1
+  status=$?
+  sed -n '/=== SUMMARY ===/,$p' "$log"
+  totals="$(sed -n 's/^Total: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log")"
+  if [[ -z "$totals" ]]; then
+    echo "interop: the authorization scenarios ended without a total (status $status); see $log"
+    tail -30 "$log"
+    failed=$((failed + 1))
+    return
+  fi
+  read -r p f <<<"$totals"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [[ $status -ne 0 && $f -eq 0 ]]; then
+    echo "interop: the authorization scenarios exited with status $status; see $log"
+    tail -30 "$log"
     failed=$((failed + 1))
   fi
 }
@@ -152,7 +191,11 @@ report_next() {
 
 run_suite active
 run_suite pending
-run_clients
+run_node_tests clients "official TypeScript clients against bastion serve" 300 \
+  "$root"/tests/interop/*.test.mjs
+run_node_tests oauth "official TypeScript clients and headless Chromium, OAuth with the embedded authorization server" \
+  900 "$root"/tests/interop/oauth/*.test.mjs
+run_authorization
 report_next
 
 echo "interop: $passed passed, $failed failed"
