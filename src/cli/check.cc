@@ -12,6 +12,48 @@
 namespace bastion::cli {
 namespace {
 
+// The auth summary. Names the secret's variable, never its value.
+template <class List>
+void printAuth(const config::Config& c, std::ostream& out, const List& list) {
+  const config::AuthConfig& a = c.auth;
+  out << "  auth:       " << config::authModeName(a.mode);
+  switch (a.mode) {
+    case config::AuthMode::None:
+      out << " (loopback/stdio only; the local principal holds every scope)\n";
+      break;
+    case config::AuthMode::Embedded:
+      out << " (authorization server at " << c.server.public_url << ", store " << c.store.url
+          << "; access tokens " << config::formatDuration(a.embedded.access_token_ttl)
+          << ", registration " << (a.embedded.dynamic_registration ? "on" : "off")
+          << ", metadata documents " << (a.embedded.metadata_documents ? "on" : "off") << ")\n";
+      break;
+    case config::AuthMode::Jwt:
+      out << " (issuer " << a.jwt.issuer << ", keys "
+          << (a.jwt.jwks_uri.empty() ? "by discovery" : a.jwt.jwks_uri) << ", "
+          << list(a.jwt.algorithms, "") << ", skew " << config::formatDuration(a.jwt.skew)
+          << ")\n";
+      break;
+    case config::AuthMode::Introspection:
+      out << " (" << a.introspection.endpoint << " as " << a.introspection.client_id
+          << ", secret from $" << a.introspection.client_secret_env << ")\n";
+      break;
+  }
+  if (a.mode != config::AuthMode::None) {
+    if (!c.server.public_url.empty()) {
+      out << "  resource:   " << c.server.public_url << "\n";
+    }
+    out << "  scopes:     " << list(a.scopes_supported, "(none)") << " (baseline)\n";
+    for (const auto& [scope, implied] : a.scope_implications) {
+      out << "  implies:    " << scope << " => " << list(implied, "") << "\n";
+    }
+    if (!a.stdio.token_env.empty()) {
+      out << "  stdio:      token from $" << a.stdio.token_env << "\n";
+    } else if (!a.stdio.subject.empty()) {
+      out << "  stdio:      local subject " << a.stdio.subject << "\n";
+    }
+  }
+}
+
 void printSummary(const config::Config& c, std::ostream& out) {
   const config::ServerConfig& s = c.server;
   out << c.source << ": OK\n";
@@ -33,13 +75,17 @@ void printSummary(const config::Config& c, std::ostream& out) {
         << "\n";
     out << "  origins:    " << list(s.allowed_origins, "loopback origins (default)") << "\n";
   }
-  out << "  auth:       none (loopback/stdio only)\n";
+  printAuth(c, out, list);
   out << "  max body:   " << config::formatSize(s.max_body) << "\n";
   out << "  sessions:   at most " << s.max_sessions << ", idle timeout "
       << config::formatDuration(s.session_idle_timeout) << "\n";
   out << "  log:        " << c.log.level << " to " << (c.log.file.empty() ? "stderr" : c.log.file)
       << "\n";
-  out << "  demo tools: " << (c.demo.tools ? "on" : "off") << "\n";
+  out << "  demo tools: " << (c.demo.tools ? "on" : "off");
+  if (c.demo.tools) {
+    out << " (require " << list(c.demo.scopes, "no scope") << ")";
+  }
+  out << "\n";
 }
 
 }  // namespace

@@ -15,10 +15,14 @@
 #include <stdexcept>
 #include <utility>
 
+#include "config/config_internal.h"
 #include "config/units.h"
 
 namespace bastion::config {
 namespace {
+
+using detail::Diagnostics;
+using detail::TableReader;
 
 constexpr std::string_view kEmbeddedDefault =
     R"toml(# Bastion's embedded default: the demo tools on http://127.0.0.1:8080/mcp, no authentication
@@ -29,6 +33,8 @@ endpoint = "/mcp"
 
 [auth]
 mode = "none"
+# The demo tools require this scope; the local principal of mode "none" holds it.
+scopes_supported = ["mcp:tools"]
 
 [log]
 level = "info"
@@ -39,175 +45,6 @@ tools = true
 
 constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug",    "info", "warn",
                                                      "error", "critical", "off"};
-
-std::string_view typeName(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
-// Collects diagnostics for one source; positions come from toml++ source regions.
-class Diagnostics {
- public:
-  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
-
-  void at(const toml::source_region& where, std::string key, std::string message) {
-    items_.push_back(Diagnostic{file_, where.begin.line, where.begin.column, std::move(key),
-                                std::move(message)});
-  }
-  void add(Diagnostic d) { items_.push_back(std::move(d)); }
-  bool empty() const { return items_.empty(); }
-  ConfigErrors take() { return ConfigErrors{std::move(items_)}; }
-
- private:
-  std::string file_;
-  std::vector<Diagnostic> items_;
-};
-
-// Reads one TOML table: typed getters mark keys as known; finish() reports every other key.
-// A missing key leaves the target unchanged (its default); a key of the wrong type is an error.
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string path, Diagnostics& diags)
-      : table_(table), path_(std::move(path)), diags_(diags) {}
-
-  std::string keyPath(std::string_view key) const {
-    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
-  }
-
-  // The node under `key` if it has the expected type; reports and returns null otherwise.
-  const toml::node* get(std::string_view key, toml::node_type type, std::string_view expected) {
-    known_.insert(std::string(key));
-    const toml::node* node = table_.get(key);
-    if (node == nullptr) {
-      return nullptr;
-    }
-    if (node->type() != type) {
-      error(*node, key,
-            "expected " + std::string(expected) + ", got " + std::string(typeName(node->type())));
-      return nullptr;
-    }
-    return node;
-  }
-
-  const toml::value<std::string>* string(std::string_view key) {
-    const toml::node* n = get(key, toml::node_type::string, "a string");
-    return n ? n->as_string() : nullptr;
-  }
-  bool readString(std::string_view key, std::string& out) {
-    if (const auto* s = string(key)) {
-      out = s->get();
-      return true;
-    }
-    return false;
-  }
-  void readBool(std::string_view key, bool& out) {
-    if (const toml::node* n = get(key, toml::node_type::boolean, "a boolean")) {
-      out = n->as_boolean()->get();
-    }
-  }
-  // An integer in [min, max].
-  template <class T>
-  void readInteger(std::string_view key, T& out, std::int64_t min, std::int64_t max) {
-    const toml::node* n = get(key, toml::node_type::integer, "an integer");
-    if (n == nullptr) {
-      return;
-    }
-    std::int64_t v = n->as_integer()->get();
-    if (v < min || v > max) {
-      error(*n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-      return;
-    }
-    out = static_cast<T>(v);
-  }
-  void readStrings(std::string_view key, std::vector<std::string>& out) {
-    const toml::node* n = get(key, toml::node_type::array, "an array of strings");
-    if (n == nullptr) {
-      return;
-    }
-    std::vector<std::string> values;
-    const toml::array& array = *n->as_array();
-    for (std::size_t i = 0; i < array.size(); ++i) {
-      const toml::node& item = array[i];
-      if (!item.is_string()) {
-        error(item, std::string(key) + "[" + std::to_string(i) + "]",
-              "expected a string, got " + std::string(typeName(item.type())));
-        return;
-      }
-      values.push_back(item.as_string()->get());
-    }
-    out = std::move(values);
-  }
-  void readSize(std::string_view key, std::size_t& out) {
-    if (const auto* s = string(key)) {
-      auto bytes = parseSize(s->get());
-      if (!bytes) {
-        error(*s, key, bytes.error().message);
-      } else if (*bytes == 0 || *bytes > std::numeric_limits<std::size_t>::max()) {
-        error(*s, key, "must be at least 1B");
-      } else {
-        out = static_cast<std::size_t>(*bytes);
-      }
-    }
-  }
-  void readDuration(std::string_view key, std::chrono::milliseconds& out) {
-    if (const auto* s = string(key)) {
-      auto d = parseDuration(s->get());
-      if (!d) {
-        error(*s, key, d.error().message);
-      } else if (d->count() == 0) {
-        error(*s, key, "must be longer than 0s");
-      } else {
-        out = *d;
-      }
-    }
-  }
-  // A sub-table; absent -> null (the caller keeps defaults).
-  const toml::table* table(std::string_view key) {
-    const toml::node* n = get(key, toml::node_type::table, "a table");
-    return n ? n->as_table() : nullptr;
-  }
-
-  void error(const toml::node& node, std::string_view key, std::string message) {
-    diags_.at(node.source(), keyPath(key), std::move(message));
-  }
-
-  // Fail closed: a key we do not know is a typo or a feature this version lacks; either way
-  // running with it silently ignored would be wrong.
-  void finish() {
-    for (auto&& [key, node] : table_) {
-      if (!known_.contains(std::string(key.str()))) {
-        diags_.at(key.source(), keyPath(key.str()), "unknown key");
-      }
-    }
-  }
-
- private:
-  const toml::table& table_;
-  std::string path_;
-  Diagnostics& diags_;
-  std::set<std::string, std::less<>> known_;
-};
 
 // The canonical text of an IPv4 or IPv6 literal; nullopt for anything else (names included).
 std::optional<std::string> canonicalIp(std::string_view host) {
@@ -291,7 +128,10 @@ bool validHost(std::string_view host) {
 
 bool validPublicUrl(std::string_view text) {
   auto url = boost::urls::parse_absolute_uri(text);
-  return url && (url->scheme() == "http" || url->scheme() == "https") && url->has_authority() &&
+  return url &&
+         (url->scheme_id() == boost::urls::scheme::http ||
+          url->scheme_id() == boost::urls::scheme::https) &&
+         url->has_authority() &&
          !url->host().empty() && !url->has_userinfo() && !url->has_query();
 }
 
@@ -311,7 +151,10 @@ class Loader {
       readServer(*t);
     }
     if (const toml::table* t = reader.table("auth")) {
-      readAuth(*t);
+      detail::readAuth(*t, diags_, config_.auth, where_);
+    }
+    if (const toml::table* t = reader.table("store")) {
+      detail::readStore(*t, diags_, config_.store);
     }
     if (const toml::table* t = reader.table("log")) {
       readLog(*t);
@@ -319,6 +162,7 @@ class Loader {
     if (const toml::table* t = reader.table("demo")) {
       TableReader demo(*t, "demo", diags_);
       demo.readBool("tools", config_.demo.tools);
+      demo.readStrings("scopes", config_.demo.scopes);
       demo.finish();
     }
     reader.finish();
@@ -331,7 +175,7 @@ class Loader {
         diags_.add(Diagnostic{"--listen", 0, 0, "server.listen", address.error().message});
       } else {
         config_.server.listen = *address;
-        listen_where_.reset();
+        where_.listen.reset();
       }
     }
     if (overrides.stdio) {
@@ -340,19 +184,7 @@ class Loader {
   }
 
   // Rules that involve more than one key; run after overrides so they judge the final result.
-  void validate() {
-    const ServerConfig& server = config_.server;
-    if (config_.auth.mode == AuthMode::None && server.listen && !server.listen->isLoopback()) {
-      std::string message =
-          "auth.mode \"none\" is allowed only on a loopback address (127.0.0.0/8 or ::1) or "
-          "stdio; this version has no other auth mode (OAuth arrives with the next release)";
-      if (listen_where_) {
-        diags_.at(*listen_where_, "server.listen", std::move(message));
-      } else {
-        diags_.add(Diagnostic{"--listen", 0, 0, "server.listen", std::move(message)});
-      }
-    }
-  }
+  void validate() { detail::validateAuth(config_, diags_, where_, config_.source); }
 
   LoadResult finish() {
     if (!diags_.empty()) {
@@ -368,12 +200,13 @@ class Loader {
     if (const auto* s = r.string("listen")) {
       if (auto address = parseListen(s->get())) {
         out.listen = *address;
-        listen_where_ = s->source();
+        where_.listen = s->source();
       } else {
         r.error(*s, "listen", address.error().message);
       }
     }
     if (const auto* s = r.string("public_url")) {
+      where_.public_url = s->source();
       if (validPublicUrl(s->get())) {
         out.public_url = s->get();
       } else {
@@ -392,6 +225,11 @@ class Loader {
     readCheckedStrings(r, "allowed_origins", out.allowed_origins, validOrigin,
                        "expected an origin such as \"https://example.com\" (no path)");
     r.readSize("max_body", out.max_body);
+    r.readSize("max_header", out.max_header);
+    if (const toml::node* n = table.get("max_header"); n != nullptr && out.max_header < 1024) {
+      r.error(*n, "max_header", "must be at least 1KiB");
+    }
+    r.readInteger("max_connections", out.max_connections, 1, 1000000);
     r.readInteger("io_threads", out.io_threads, 0, 256);
     r.readInteger("workers", out.workers, 0, 1024);
     if (const toml::table* t = r.table("sessions")) {
@@ -405,8 +243,19 @@ class Loader {
       timeouts.readDuration("header", out.timeouts.header);
       timeouts.readDuration("body", out.timeouts.body);
       timeouts.readDuration("idle", out.timeouts.idle);
+      timeouts.readDuration("write", out.timeouts.write);
       timeouts.readDuration("shutdown", out.timeouts.shutdown);
       timeouts.finish();
+    }
+    if (const toml::table* t = r.table("sse")) {
+      TableReader sse(*t, "server.sse", diags_);
+      sse.readDuration("retry", out.sse.retry);
+      sse.readDuration("keepalive", out.sse.keepalive);
+      sse.readDuration("delay", out.sse.delay);
+      sse.readSize("max_queued", out.sse.max_queued);
+      sse.readInteger("replay_events", out.sse.replay_events, 1, 1000000);
+      sse.readSize("replay_bytes", out.sse.replay_bytes);
+      sse.finish();
     }
     if (const toml::table* t = r.table("tls")) {
       readTls(*t);
@@ -447,19 +296,6 @@ class Loader {
     config_.server.tls = std::move(files);
   }
 
-  void readAuth(const toml::table& table) {
-    TableReader r(table, "auth", diags_);
-    if (const auto* s = r.string("mode")) {
-      if (s->get() != "none") {
-        r.error(*s, "mode",
-                "unsupported mode \"" + s->get() +
-                    "\"; this version supports only \"none\" (OAuth arrives with the next "
-                    "release)");
-      }
-    }
-    r.finish();
-  }
-
   void readLog(const toml::table& table) {
     TableReader r(table, "log", diags_);
     if (const auto* s = r.string("level")) {
@@ -479,7 +315,7 @@ class Loader {
 
   Diagnostics diags_;
   Config config_;
-  std::optional<toml::source_region> listen_where_;
+  detail::AuthPositions where_;
 };
 
 }  // namespace

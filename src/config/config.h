@@ -4,7 +4,9 @@
 //
 // Every diagnostic names the file, line and column and the dotted key path; unknown keys and
 // wrong types are errors, never ignored. Strings are taken literally: `${env:NAME}` expansion is
-// not implemented yet (a later issue), so such a string is kept verbatim.
+// not implemented yet (a later issue), so such a string is kept verbatim. Environment variables
+// are read only where a key names one (auth.introspection.client_secret_env, checked at load;
+// auth.stdio.token_env, checked when stdio starts).
 //
 // toml++ stays inside config.cc: nothing here exposes it.
 
@@ -12,6 +14,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,30 +40,96 @@ struct Timeouts {
   std::chrono::milliseconds header{std::chrono::seconds(10)};    // receive request headers
   std::chrono::milliseconds body{std::chrono::seconds(30)};      // receive the request body
   std::chrono::milliseconds idle{std::chrono::seconds(60)};      // keep-alive between requests
+  std::chrono::milliseconds write{std::chrono::seconds(30)};     // one write to the client
   std::chrono::milliseconds shutdown{std::chrono::seconds(10)};  // in-flight calls at SIGTERM
+};
+
+// Server-Sent Events on the HTTP transport.
+struct SseConfig {
+  std::chrono::milliseconds retry{std::chrono::seconds(1)};       // `retry:` sent to clients
+  std::chrono::milliseconds keepalive{std::chrono::seconds(15)};  // comment on idle streams
+  std::chrono::milliseconds delay{std::chrono::milliseconds(100)};  // quiet call -> SSE answer
+  std::size_t max_queued = std::size_t{8} << 20;  // per stream; a client not reading is dropped
+  std::size_t replay_events = 1024;               // kept per session for Last-Event-ID
+  std::size_t replay_bytes = std::size_t{4} << 20;
 };
 
 struct ServerConfig {
   std::optional<ListenAddress> listen;  // absent: stdio only
-  std::string public_url;               // canonical URL of the endpoint; empty: derived
+  // Canonical URI of the MCP endpoint: the OAuth resource and token audience. After load it is
+  // always set for a listener: lower-case scheme and host, no trailing slash; derived from
+  // listen, TLS and endpoint when absent; https unless the host is loopback.
+  std::string public_url;
   std::string endpoint = "/mcp";
   std::vector<std::string> allowed_hosts;    // Host values accepted; empty: loopback defaults
   std::vector<std::string> allowed_origins;  // Origin values accepted besides same-origin
   std::size_t max_body = std::size_t{4} << 20;
+  std::size_t max_header = 16 * 1024;   // request line + headers
+  std::size_t max_connections = 1024;   // beyond: accepted and closed at once
   std::size_t max_sessions = 10000;
   std::chrono::milliseconds session_idle_timeout{std::chrono::minutes(30)};
   Timeouts timeouts;
+  SseConfig sse;
   unsigned io_threads = 0;  // 0: one per core
   unsigned workers = 0;     // tool-call worker threads; 0: 4 per core
   std::optional<TlsFiles> tls;
 };
 
-// Only `none` exists in this issue; the OAuth modes (embedded, jwt, introspection) arrive with
-// the next one. `none` is accepted only for stdio or a loopback listener.
-enum class AuthMode { None };
+// How bearer tokens are checked. `none` (no tokens; one local principal) is accepted only for
+// stdio or a loopback listener.
+enum class AuthMode { None, Embedded, Jwt, Introspection };
+std::string_view authModeName(AuthMode mode);
+
+// JWT access tokens (RFC 9068) from an external issuer.
+struct JwtAuthConfig {
+  std::string issuer;    // exact `iss`; also where discovery (RFC 8414 / OIDC) starts
+  std::string jwks_uri;  // empty: found through the issuer's metadata
+  std::vector<std::string> algorithms{"RS256", "PS256", "ES256", "EdDSA"};  // allow-list
+  std::chrono::seconds skew{60};  // tolerance on exp, nbf, iat
+};
+
+// Opaque tokens checked with RFC 7662 introspection.
+struct IntrospectionAuthConfig {
+  std::string issuer;  // the authorization server clients are sent to (PRM); `iss` must match
+  std::string endpoint;
+  std::string client_id;
+  std::string client_secret_env;  // the variable holding the secret; must be set at load
+  std::string client_secret;      // its value, read at load; never printed or logged
+  std::chrono::seconds cache_ttl{60};  // an active verdict is reused at most this long
+};
+
+// The embedded authorization server.
+struct EmbeddedAuthConfig {
+  std::chrono::seconds access_token_ttl{std::chrono::minutes(10)};
+  std::chrono::seconds refresh_token_ttl{std::chrono::hours(24 * 30)};
+  bool dynamic_registration = true;  // RFC 7591 at /register
+  bool metadata_documents = true;    // Client ID Metadata Documents (client_id as HTTPS URL)
+};
+
+// How the stdio principal is established when auth.mode is not `none`: a bearer token from the
+// environment, checked by the configured verifier, or a configured local subject. One of the
+// two is required for stdio in those modes.
+struct StdioAuthConfig {
+  std::string token_env;            // e.g. "BASTION_TOKEN"; `serve --stdio` refuses if unset
+  std::string subject;              // configured local principal (iss "local")
+  std::vector<std::string> scopes;  // its scopes
+};
 
 struct AuthConfig {
   AuthMode mode = AuthMode::None;
+  // The baseline scopes: what PRM advertises and a 401 challenge asks for. Never
+  // offline_access.
+  std::vector<std::string> scopes_supported{"mcp:tools"};
+  // scope -> scopes it implies (transitive; cycles rejected at load).
+  std::map<std::string, std::vector<std::string>, std::less<>> scope_implications;
+  JwtAuthConfig jwt;
+  IntrospectionAuthConfig introspection;
+  EmbeddedAuthConfig embedded;
+  StdioAuthConfig stdio;
+};
+
+struct StoreConfig {
+  std::string url = "sqlite://./bastion-data/bastion.db";  // the embedded server's storage
 };
 
 struct LogConfig {
@@ -70,12 +139,14 @@ struct LogConfig {
 
 struct DemoConfig {
   bool tools = false;  // the built-in demo tool set (on in the embedded default)
+  std::vector<std::string> scopes{"mcp:tools"};  // what each demo tool requires
 };
 
 struct Config {
   std::string source;  // file name it came from, for summaries
   ServerConfig server;
   AuthConfig auth;
+  StoreConfig store;
   LogConfig log;
   DemoConfig demo;
 };

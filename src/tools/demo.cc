@@ -427,6 +427,9 @@ std::vector<mcp::ToolSpec> demoTools(const DemoOptions& options) {
   tools.push_back(uuidTool(rng));
   tools.push_back(nowTool(std::move(clock)));
   tools.push_back(countTextTool());
+  for (mcp::ToolSpec& t : tools) {
+    t.scopes = options.scopes;
+  }
   return tools;
 }
 

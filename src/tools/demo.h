@@ -7,10 +7,13 @@
 // Prompt: explain_schema(schema). Every input schema is closed (additionalProperties: false)
 // with bounded string lengths; every tool has an outputSchema and returns structuredContent.
 //
-// The clock and the random source are injected so tests can pin `now` and `uuid`.
+// The clock and the random source are injected so tests can pin `now` and `uuid`. Every demo
+// tool requires the same scopes (default: the baseline "mcp:tools"), so an OAuth client that
+// asks for the baseline scope can use them all; config [demo] scopes changes them.
 
 #include <chrono>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "core/error.h"
@@ -23,6 +26,7 @@ namespace bastion::tools {
 struct DemoOptions {
   std::function<std::chrono::system_clock::time_point()> clock;  // empty: system_clock::now
   RandomSource* rng = nullptr;                                   // null: systemRandom()
+  std::vector<std::string> scopes{"mcp:tools"};                  // required by every demo tool
 };
 
 // The longest text any demo tool accepts (bytes of UTF-8).

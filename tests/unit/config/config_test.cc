@@ -169,8 +169,7 @@ TEST(Config, ListenAddressShape) {
 TEST(Config, RejectsAuthNoneOnPublicAddress) {
   const std::string rule =
       "server.listen: auth.mode \"none\" is allowed only on a loopback address (127.0.0.0/8 or "
-      "::1) or stdio; this version has no other auth mode (OAuth arrives with the next "
-      "release)\n";
+      "::1) or stdio; use \"embedded\", \"jwt\" or \"introspection\"\n";
   EXPECT_EQ(errorsOf("[server]\nlisten = \"0.0.0.0:8080\"\n[auth]\nmode = \"none\"\n"),
             "t.toml:2:10: " + rule);
   EXPECT_EQ(errorsOf("[server]\nlisten = \"[::]:8080\"\n"), "t.toml:2:10: " + rule);
@@ -193,11 +192,11 @@ TEST(Config, StdioOverrideDropsListener) {
             "\"[::1]:8080\"\n");
 }
 
-// Only "none" exists; other modes are refused with a pointer to what is supported.
+// An unknown mode is refused with the list of modes.
 TEST(Config, RejectsUnsupportedAuthMode) {
-  EXPECT_EQ(errorsOf("[auth]\nmode = \"jwt\"\n"),
-            "t.toml:2:8: auth.mode: unsupported mode \"jwt\"; this version supports only "
-            "\"none\" (OAuth arrives with the next release)\n");
+  EXPECT_EQ(errorsOf("[auth]\nmode = \"oauth\"\n"),
+            "t.toml:2:8: auth.mode: unsupported mode \"oauth\"; expected \"embedded\", \"jwt\", "
+            "\"introspection\" or \"none\"\n");
 }
 
 // Origins are scheme://host[:port] only, endpoints are plain paths.
@@ -250,6 +249,186 @@ TEST(Config, ExampleFileLoads) {
   EXPECT_EQ(c.server.session_idle_timeout, ServerConfig{}.session_idle_timeout);
   EXPECT_EQ(c.server.timeouts.shutdown, Timeouts{}.shutdown);
   EXPECT_TRUE(c.demo.tools);
+}
+
+// A jwt mode reads issuer, jwks_uri, algorithms and skew; public_url is canonicalized.
+TEST(Config, JwtModeReadsItsTable) {
+  auto c = load(R"(
+[server]
+listen = "0.0.0.0:8443"
+public_url = "HTTPS://MCP.Example.COM/mcp/"
+[auth]
+mode = "jwt"
+scopes_supported = ["mcp:tools", "files:read"]
+[auth.jwt]
+issuer = "https://issuer.example"
+jwks_uri = "https://issuer.example/jwks"
+algorithms = ["ES256", "EdDSA"]
+skew = "30s"
+)");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->auth.mode, AuthMode::Jwt);
+  EXPECT_EQ(c->server.public_url, "https://mcp.example.com/mcp");
+  EXPECT_EQ(c->auth.jwt.issuer, "https://issuer.example");
+  EXPECT_EQ(c->auth.jwt.jwks_uri, "https://issuer.example/jwks");
+  EXPECT_EQ(c->auth.jwt.algorithms, (std::vector<std::string>{"ES256", "EdDSA"}));
+  EXPECT_EQ(c->auth.jwt.skew, std::chrono::seconds(30));
+  EXPECT_EQ(c->auth.scopes_supported, (std::vector<std::string>{"mcp:tools", "files:read"}));
+}
+
+// Algorithms outside the allow-list (none, HS256) and a missing issuer are refused.
+TEST(Config, JwtRejectsUnsafeAlgorithmsAndMissingIssuer) {
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"jwt\"\n[auth.jwt]\n"
+                     "issuer = \"https://i\"\nalgorithms = [\"RS256\", \"none\"]\n"),
+            "t.toml:7:24: auth.jwt.algorithms[1]: expected one of RS256, PS256, ES256, EdDSA\n");
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"jwt\"\n[auth.jwt]\n"
+                     "issuer = \"https://i\"\nalgorithms = [\"HS256\"]\n"),
+            "t.toml:7:15: auth.jwt.algorithms[0]: expected one of RS256, PS256, ES256, EdDSA\n");
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"jwt\"\n"),
+            "t.toml:4:8: auth.jwt.issuer: required when auth.mode is \"jwt\"\n");
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"jwt\"\n[auth.jwt]\n"
+                     "issuer = \"http://issuer.example\"\n"),
+            "t.toml:6:10: auth.jwt.issuer: expected an https URL (http only on a loopback host)\n");
+}
+
+// public_url: https unless loopback; derived from listen when absent; required when the
+// listen address cannot give a usable one.
+TEST(Config, PublicUrlRules) {
+  const std::string jwt = "[auth]\nmode = \"jwt\"\n[auth.jwt]\nissuer = \"https://i\"\n";
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"127.0.0.1:1\"\npublic_url = \"http://mcp.example/mcp\"\n" +
+                     jwt),
+            "t.toml:3:14: server.public_url: must be https unless the host is loopback (tokens "
+            "are bearer credentials)\n");
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"0.0.0.0:8080\"\n" + jwt),
+            "t.toml:2:10: server.listen: server.public_url is required with auth.mode \"jwt\" "
+            "here: the listen address is unspecified\n");
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"10.0.0.5:8080\"\n" + jwt),
+            "t.toml:2:10: server.listen: server.public_url is required with auth.mode \"jwt\" "
+            "here: the listen address gives a non-https URL\n");
+  auto derived = load("[server]\nlisten = \"127.0.0.1:9000\"\nendpoint = \"/x/mcp\"\n" + jwt);
+  ASSERT_TRUE(derived);
+  EXPECT_EQ(derived->server.public_url, "http://127.0.0.1:9000/x/mcp");
+  auto loopback = load("[server]\nlisten = \"127.0.0.1:1\"\npublic_url = \"http://LOCALHOST:1/mcp/\"\n" + jwt);
+  ASSERT_TRUE(loopback);
+  EXPECT_EQ(loopback->server.public_url, "http://localhost:1/mcp");
+}
+
+// Introspection needs its endpoint, client and a secret variable that is set at load.
+TEST(Config, IntrospectionSecretVariableMustBeSet) {
+  const std::string text =
+      "[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"introspection\"\n"
+      "[auth.introspection]\nissuer = \"https://as\"\nendpoint = \"https://as/introspect\"\n"
+      "client_id = \"bastion\"\n"
+      "client_secret_env = \"BASTION_TEST_INTROSPECTION_SECRET\"\n";
+  ::unsetenv("BASTION_TEST_INTROSPECTION_SECRET");
+  EXPECT_EQ(errorsOf(text),
+            "t.toml:9:21: auth.introspection.client_secret_env: environment variable "
+            "BASTION_TEST_INTROSPECTION_SECRET is not set\n");
+  ::setenv("BASTION_TEST_INTROSPECTION_SECRET", "s3cret", 1);
+  auto c = load(text);
+  ::unsetenv("BASTION_TEST_INTROSPECTION_SECRET");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->auth.introspection.client_secret, "s3cret");
+  EXPECT_EQ(errorsOf("[auth]\nmode = \"introspection\"\n[auth.stdio]\nsubject = \"me\"\n"),
+            "t.toml:2:8: auth.introspection: issuer, endpoint, client_id and client_secret_env "
+            "are required when auth.mode is \"introspection\"\n");
+}
+
+// Scope implications: read as a table, cycles refused at the first scope of the cycle.
+TEST(Config, ScopeImplicationsAndCycles) {
+  auto c = load("[auth.scope_implications]\n\"files:write\" = [\"files:read\"]\n");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->auth.scope_implications.at("files:write"), std::vector<std::string>{"files:read"});
+  EXPECT_EQ(errorsOf("[auth.scope_implications]\na = [\"b\"]\nb = [\"a\"]\n"),
+            "t.toml:2:5: auth.scope_implications.a: scope implications form a cycle: a -> b -> "
+            "a\n");
+  EXPECT_EQ(errorsOf("[auth]\nscopes_supported = [\"mcp:tools\", \"offline_access\"]\n"),
+            "t.toml:2:34: auth.scopes_supported[1]: offline_access is not a resource scope "
+            "(clients ask the authorization server for refresh tokens)\n");
+  EXPECT_EQ(errorsOf("[auth]\nscopes_supported = [\"a b\"]\n"),
+            "t.toml:2:21: auth.scopes_supported[0]: expected a scope such as \"files:read\"\n");
+}
+
+// A sub-table for a mode that is not selected is ambiguous and refused.
+TEST(Config, TableForAnotherModeIsRefused) {
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"127.0.0.1:1\"\n[auth.jwt]\nissuer = \"https://i\"\n"),
+            "t.toml:3:1: auth.jwt: is set but auth.mode is \"none\"\n");
+}
+
+// stdio in an OAuth mode needs a credential source: a token variable or a local subject.
+TEST(Config, StdioInOAuthModeNeedsACredentialSource) {
+  const std::string jwt = "[auth]\nmode = \"jwt\"\n[auth.jwt]\nissuer = \"https://i\"\n";
+  EXPECT_EQ(errorsOf(jwt),
+            "t.toml:2:8: auth.stdio: stdio with auth.mode \"jwt\" needs token_env (a bearer "
+            "token from the environment) or subject (a configured local principal)\n");
+  auto c = load(jwt + "[auth.stdio]\ntoken_env = \"BASTION_TOKEN\"\n");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->auth.stdio.token_env, "BASTION_TOKEN");
+  EXPECT_EQ(errorsOf(jwt + "[auth.stdio]\ntoken_env = \"A\"\nsubject = \"me\"\n"),
+            "t.toml:5:1: auth.stdio: set token_env or subject, not both (which one identifies "
+            "the caller?)\n");
+  EXPECT_EQ(errorsOf(jwt + "[auth.stdio]\ntoken_env = \"$X\"\n"),
+            "t.toml:6:13: auth.stdio.token_env: expected an environment variable name such as "
+            "\"BASTION_TOKEN\"\n");
+}
+
+// Embedded mode: lifetimes and registration switches; access tokens stay short-lived.
+TEST(Config, EmbeddedModeReadsItsTable) {
+  auto c = load(R"(
+[server]
+listen = "127.0.0.1:8080"
+[auth]
+mode = "embedded"
+[auth.embedded]
+access_token_ttl = "5m"
+refresh_token_ttl = "168h"
+dynamic_registration = false
+metadata_documents = false
+[store]
+url = "sqlite:///var/lib/bastion/b.db"
+)");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->auth.mode, AuthMode::Embedded);
+  EXPECT_EQ(c->auth.embedded.access_token_ttl, std::chrono::minutes(5));
+  EXPECT_EQ(c->auth.embedded.refresh_token_ttl, std::chrono::hours(24 * 7));
+  EXPECT_FALSE(c->auth.embedded.dynamic_registration);
+  EXPECT_FALSE(c->auth.embedded.metadata_documents);
+  EXPECT_EQ(c->store.url, "sqlite:///var/lib/bastion/b.db");
+  EXPECT_EQ(c->server.public_url, "http://127.0.0.1:8080/mcp");
+  EXPECT_EQ(errorsOf("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"embedded\"\n"
+                     "[auth.embedded]\naccess_token_ttl = \"2h\"\n"),
+            "t.toml:6:20: auth.embedded.access_token_ttl: must be at most 1h (access tokens are "
+            "short-lived)\n");
+}
+
+// The HTTP options issue 2 left in code only: write timeout, connection bound, SSE settings.
+TEST(Config, ServerLimitsAndSseSettings) {
+  auto c = load(R"(
+[server]
+max_connections = 64
+max_header = "32KiB"
+[server.timeouts]
+write = "5s"
+[server.sse]
+retry = "2s"
+keepalive = "20s"
+delay = "250ms"
+max_queued = "1MiB"
+replay_events = 10
+replay_bytes = "64KiB"
+)");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->server.max_connections, 64u);
+  EXPECT_EQ(c->server.max_header, 32u * 1024);
+  EXPECT_EQ(c->server.timeouts.write, std::chrono::seconds(5));
+  EXPECT_EQ(c->server.sse.retry, std::chrono::seconds(2));
+  EXPECT_EQ(c->server.sse.keepalive, std::chrono::seconds(20));
+  EXPECT_EQ(c->server.sse.delay, std::chrono::milliseconds(250));
+  EXPECT_EQ(c->server.sse.max_queued, 1u << 20);
+  EXPECT_EQ(c->server.sse.replay_events, 10u);
+  EXPECT_EQ(c->server.sse.replay_bytes, 64u * 1024);
+  EXPECT_EQ(errorsOf("[server]\nmax_header = \"512B\"\n"),
+            "t.toml:2:14: server.max_header: must be at least 1KiB\n");
 }
 
 }  // namespace
