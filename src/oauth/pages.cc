@@ -47,7 +47,7 @@ std::string document(std::string_view title, const std::string& body) {
   html.reserve(kStyle.size() + body.size() + 512);
   html += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
   html += "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">";
-  html += "<meta name=\"referrer\" content=\"no-referrer\"><title>";
+  html += "<meta name=\"referrer\" content=\"same-origin\"><title>";
   html += htmlEscape(title);
   html += " · Bastion</title><style>";
   html += kStyle;
@@ -122,7 +122,10 @@ void setPageHeaders(web::Response& r, std::string_view extra_form_action) {
   r.set("x-frame-options", "DENY");
   r.set("cache-control", "no-store");
   r.set("pragma", "no-cache");
-  r.set("referrer-policy", "no-referrer");
+  // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the
+  // page's form POSTs, and the transport's Origin check refuses those. Nothing leaks to other
+  // origins either way.
+  r.set("referrer-policy", "same-origin");
   r.set("x-content-type-options", "nosniff");
 }
 

@@ -23,7 +23,7 @@ std::string formActionSource(std::string_view redirect_uri);
 
 // Every page: Content-Type, Content-Security-Policy (default-src 'none'; inline style only;
 // form-action 'self' plus `extra_form_action`; frame-ancestors 'none'; base-uri 'none'),
-// X-Frame-Options: DENY, Cache-Control: no-store, Referrer-Policy: no-referrer,
+// X-Frame-Options: DENY, Cache-Control: no-store, Referrer-Policy: same-origin (see pages.cc),
 // X-Content-Type-Options: nosniff.
 void setPageHeaders(web::Response& r, std::string_view extra_form_action = {});
 

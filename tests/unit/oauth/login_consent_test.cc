@@ -187,7 +187,7 @@ TEST_F(LoginConsentTest, ConsentFormSingleUse) {
 }
 
 TEST_F(LoginConsentTest, PagesForbidFraming) {
-  // Login, consent and error pages all forbid framing and caching and leak no referrer.
+  // Login, consent and error pages all forbid framing and caching and leak no referrer to other origins.
   auto login_page = authorize(validParams());
   auto flow = authorizeAndLogin(validParams());
   auto p = validParams();
@@ -201,7 +201,7 @@ TEST_F(LoginConsentTest, PagesForbidFraming) {
     EXPECT_EQ(csp.find("script-src"), std::string::npos);
     EXPECT_EQ(header(*r, "x-frame-options"), "DENY");
     EXPECT_EQ(header(*r, "cache-control"), "no-store");
-    EXPECT_EQ(header(*r, "referrer-policy"), "no-referrer");
+    EXPECT_EQ(header(*r, "referrer-policy"), "same-origin");  // Origin kept for our POSTs
     EXPECT_EQ(r->body.find("<script"), std::string::npos);
   }
   // The consent form may redirect to the client's origin, and only there.
