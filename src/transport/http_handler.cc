@@ -519,12 +519,19 @@ Response HttpHandler::fromWebResponse(web::Response in, unsigned version, bool k
   Response res{http::status::ok, version};
   res.result(in.status >= 100 && in.status <= 599 ? static_cast<unsigned>(in.status) : 500u);
   bool cache_control = false;
+  bool referrer_policy = false;
   for (auto& [name, value] : in.headers) {
     cache_control = cache_control || iequals(name, "cache-control");
+    referrer_policy = referrer_policy || iequals(name, "referrer-policy");
     res.insert(name, value);  // insert, not set: Set-Cookie may repeat
   }
   res.set("X-Content-Type-Options", "nosniff");
-  res.set("Referrer-Policy", "no-referrer");
+  // A route may choose its own policy: the authorization server's HTML pages use same-origin,
+  // because under no-referrer a browser sends `Origin: null` with their form POSTs, which
+  // checkOrigin() rightly refuses.
+  if (!referrer_policy) {
+    res.set("Referrer-Policy", "no-referrer");
+  }
   if (!cache_control) {
     res.set(http::field::cache_control, "no-store");
   }
