@@ -47,11 +47,15 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
-// A NumericDate claim: nullopt if absent, MissingClaim if present but not an integer.
-Checked<std::optional<TimePoint>> dateClaim(const json::object& o, std::string_view name) {
+// Out-parameter helpers rather than result<optional<T>>: GCC 12's -Wnull-dereference reports
+// dereferences of boost::system::result as potential null dereferences in release builds.
+
+// A NumericDate claim into `out` (nullopt if absent); false if present but not an integer.
+bool readDate(const json::object& o, std::string_view name, std::optional<TimePoint>& out) {
+  out.reset();
   const json::value* v = o.if_contains(name);
   if (v == nullptr) {
-    return std::optional<TimePoint>();
+    return true;
   }
   std::int64_t seconds = 0;
   if (v->is_int64()) {
@@ -59,22 +63,25 @@ Checked<std::optional<TimePoint>> dateClaim(const json::object& o, std::string_v
   } else if (v->is_uint64()) {
     seconds = kMaxEpochSeconds;  // beyond int64: certainly beyond the clamp
   } else {
-    return AuthError::MissingClaim;
+    return false;
   }
   seconds = std::clamp<std::int64_t>(seconds, -kMaxEpochSeconds, kMaxEpochSeconds);
-  return std::optional<TimePoint>(TimePoint(std::chrono::seconds(seconds)));
+  out = TimePoint(std::chrono::seconds(seconds));
+  return true;
 }
 
-// A string claim: nullopt if absent, MissingClaim if present but not a string.
-Checked<std::optional<std::string>> stringClaim(const json::object& o, std::string_view name) {
+// A string claim into `out` (nullopt if absent); false if present but not a string.
+bool readString(const json::object& o, std::string_view name, std::optional<std::string>& out) {
+  out.reset();
   const json::value* v = o.if_contains(name);
   if (v == nullptr) {
-    return std::optional<std::string>();
+    return true;
   }
   if (!v->is_string()) {
-    return AuthError::MissingClaim;
+    return false;
   }
-  return std::optional<std::string>(std::string(v->as_string()));
+  out = std::string(v->as_string());
+  return true;
 }
 
 // `aud` absent: accepted (RFC 7662 makes it optional; the authorization server vouches for the
@@ -142,12 +149,12 @@ class IntrospectionVerifier final : public TokenVerifier {
     if (auto cached = lookup(key, now)) {
       return *cached;
     }
-    auto entry = introspect(token, now);
-    if (!entry) {
-      return entry.error();
+    Entry entry;
+    if (auto asked = introspect(token, now, entry); !asked) {
+      return asked.error();
     }
-    remember(key, *entry, now);
-    return entry->verified;
+    remember(key, entry, now);
+    return entry.verified;
   }
 
  private:
@@ -204,26 +211,29 @@ class IntrospectionVerifier final : public TokenVerifier {
   }
 
   // Asks the endpoint. Every way of not getting a well-formed answer is IntrospectionFailed.
-  Checked<Entry> introspect(std::string_view token, TimePoint now) const {
+  // (Out-parameter rather than result<Entry, AuthError>, whose value() would need a
+  // throw_exception_from_error overload for AuthError.)
+  Checked<void> introspect(std::string_view token, TimePoint now, Entry& entry) const {
     auto answer = fetcher_->fetch(request(token));
     if (!answer) {
       spdlog::warn("introspection request failed: {}", answer.error().message);
       return AuthError::IntrospectionFailed;
     }
-    if (answer->status != 200) {
-      spdlog::warn("introspection endpoint answered HTTP {}", answer->status);
+    const net::FetchResponse& response = answer.value();
+    if (response.status != 200) {
+      spdlog::warn("introspection endpoint answered HTTP {}", response.status);
       return AuthError::IntrospectionFailed;
     }
     boost::system::error_code ec;
-    json::value doc = json::parse(answer->body, ec);
+    json::value doc = json::parse(response.body, ec);
     if (ec || !doc.is_object()) {
       spdlog::warn("introspection endpoint answered something other than a JSON object");
       return AuthError::IntrospectionFailed;
     }
-    return judge(doc.as_object(), now);
+    return judge(doc.as_object(), now, entry);
   }
 
-  Checked<Entry> judge(const json::object& o, TimePoint now) const {
+  Checked<void> judge(const json::object& o, TimePoint now, Entry& entry) const {
     const json::value* active = o.if_contains("active");
     if (active == nullptr || !active->is_bool()) {
       return AuthError::IntrospectionFailed;  // `active` is REQUIRED (RFC 7662 §2.2)
@@ -231,28 +241,26 @@ class IntrospectionVerifier final : public TokenVerifier {
     if (!active->as_bool()) {
       return AuthError::InactiveToken;
     }
-    auto exp = dateClaim(o, "exp");
-    if (!exp) {
-      return exp.error();
+    std::optional<TimePoint> exp;
+    if (!readDate(o, "exp", exp)) {
+      return AuthError::MissingClaim;
     }
-    if (auto timing = checkTimes(o, *exp, now); !timing) {
+    if (auto timing = checkTimes(o, exp, now); !timing) {
       return timing.error();
     }
     if (auto aud = checkAudience(o, options_.resource); !aud) {
       return aud.error();
     }
-    auto principal = makePrincipal(o);
-    if (!principal) {
+    if (auto principal = makePrincipal(o, entry.verified.principal); !principal) {
       return principal.error();
     }
-    Entry entry;
-    entry.exp = *exp;
+    entry.exp = exp;
     entry.cache_until = now + options_.max_cache_lifetime;
-    if (*exp) {
-      entry.cache_until = std::min(entry.cache_until, **exp);
+    if (exp) {
+      entry.cache_until = std::min(entry.cache_until, *exp);
     }
-    entry.verified = VerifiedToken{std::move(*principal), entry.cache_until};
-    return entry;
+    entry.verified.expires = entry.cache_until;
+    return {};
   }
 
   Checked<void> checkTimes(const json::object& o, const std::optional<TimePoint>& exp,
@@ -260,41 +268,38 @@ class IntrospectionVerifier final : public TokenVerifier {
     if (exp && *exp + options_.clock_skew <= now) {
       return AuthError::Expired;
     }
-    auto nbf = dateClaim(o, "nbf");
-    if (!nbf) {
-      return nbf.error();
+    std::optional<TimePoint> nbf;
+    if (!readDate(o, "nbf", nbf)) {
+      return AuthError::MissingClaim;
     }
-    if (*nbf && **nbf - options_.clock_skew > now) {
+    if (nbf && *nbf - options_.clock_skew > now) {
       return AuthError::NotYetValid;
     }
     return {};
   }
 
-  Checked<Principal> makePrincipal(const json::object& o) const {
-    auto iss = stringClaim(o, "iss");
-    auto sub = stringClaim(o, "sub");
-    auto client_id = stringClaim(o, "client_id");
-    auto scope = stringClaim(o, "scope");
-    auto type = stringClaim(o, "token_type");
-    if (!iss || !sub || !client_id || !scope || !type || !*sub || (*sub)->empty()) {
+  Checked<void> makePrincipal(const json::object& o, Principal& p) const {
+    std::optional<std::string> iss, sub, client_id, scope, type;
+    if (!readString(o, "iss", iss) || !readString(o, "sub", sub) ||
+        !readString(o, "client_id", client_id) || !readString(o, "scope", scope) ||
+        !readString(o, "token_type", type) || !sub || sub->empty()) {
       return AuthError::MissingClaim;
     }
-    if (!options_.issuer.empty() && !*iss) {
+    if (!options_.issuer.empty() && !iss) {
       return AuthError::MissingClaim;
     }
-    if (!options_.issuer.empty() && **iss != options_.issuer) {
+    if (!options_.issuer.empty() && *iss != options_.issuer) {
       return AuthError::IssuerMismatch;
     }
     // A refresh token is not an access token, whatever the endpoint says about its activity.
-    if (*type && **type == "refresh_token") {
+    if (type && *type == "refresh_token") {
       return AuthError::WrongTokenType;
     }
-    Principal p;
-    p.iss = iss->value_or(options_.endpoint);  // no iss: the endpoint names the authority
-    p.sub = **sub;
-    p.client_id = client_id->value_or("");
-    p.scopes = splitScopes(scope->value_or(""));
-    return p;
+    p.iss = iss.value_or(options_.endpoint);  // no iss: the endpoint names the authority
+    p.sub = *sub;
+    p.client_id = client_id.value_or("");
+    p.scopes = splitScopes(scope.value_or(""));
+    return {};
   }
 
   const IntrospectionOptions options_;
