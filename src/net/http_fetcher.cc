@@ -193,6 +193,7 @@ Answer roundTrip(Exchange& x, Stream& stream, Request& msg, std::size_t max_byte
   }
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
+  parser.skip(msg.method() == http::verb::head);  // a HEAD answer has no body to wait for
   parser.header_limit(kHeaderLimit);
   parser.body_limit(max_bytes);
   co_await http::async_read(stream, buffer, parser, withEc(ec));
@@ -300,6 +301,7 @@ class HttpFetcher final : public Fetcher {
     if (!msg) {
       return msg.error();
     }
+    const std::string host = target->host;
     const auto deadline = SteadyClock::now() + req.timeout;
     auto done = std::make_shared<std::promise<Result<FetchResponse>>>();
     auto answer = done->get_future();
@@ -312,7 +314,7 @@ class HttpFetcher final : public Fetcher {
                                        : std::move(r));
                    });
     if (answer.wait_until(deadline + kGrace) != std::future_status::ready) {
-      return fail(FetchError::Timeout, "no answer from " + req.url + " in time");
+      return fail(FetchError::Timeout, "no answer from " + host + " in time");
     }
     return answer.get();
   }

@@ -149,6 +149,19 @@ TEST_F(HttpFetcherTest, PostsFormBodyWithHeaders) {
   EXPECT_EQ(seen, "POST application/x-www-form-urlencoded Basic YTpi 9 token=abc");
 }
 
+TEST_F(HttpFetcherTest, HeadAnswerHasNoBody) {
+  // A HEAD answer announces a length but carries no body; it is complete without one.
+  LocalServer server([](const ServerRequest&) {
+    return std::string("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n");
+  });
+  auto r = dev->fetch({.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/",
+                       .method = "HEAD"});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("content-length"), "5");
+  EXPECT_TRUE(r->body.empty());
+}
+
 TEST_F(HttpFetcherTest, RefusesHeaderInjectionAndFramingHeaders) {
   // CR/LF in a value, a non-token method and caller-set framing headers never reach the wire.
   LocalServer server = okServer();
