@@ -1,5 +1,11 @@
-// `bastion serve`: load the configuration (or the embedded default), register the tools, and
-// serve on Streamable HTTP (when a listen address is set) or on stdio.
+// `bastion serve`: load the configuration (or the embedded default), register the tools, set up
+// authentication for auth.mode, and serve on Streamable HTTP (when a listen address is set) or
+// on stdio.
+//
+// Per mode: none -> one local principal holding every scope (loopback/stdio only);
+// embedded -> the built-in authorization server (its routes and its verifier); jwt -> the JWT
+// verifier; introspection -> the RFC 7662 verifier. Every OAuth mode puts the same resource
+// server (auth/resource_server.h) and the Protected Resource Metadata routes in front.
 
 #include <spdlog/spdlog.h>
 
@@ -7,16 +13,25 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "auth/authenticator.h"
+#include "auth/introspection_verifier.h"
+#include "auth/resource_server.h"
 #include "cli/commands.h"
+#include "cli/embedded_auth.h"
 #include "cli/log.h"
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/random.h"
 #include "mcp/dispatcher.h"
 #include "mcp/server.h"
 #include "mcp/session.h"
+#include "net/fetcher.h"
+#include "oauth/authorization_server.h"
+#include "policy/scope_policy.h"
+#include "store/store.h"
 #include "tools/demo.h"
 #include "transport/http_server.h"
 #include "transport/stdio.h"
@@ -43,7 +58,16 @@ transport::HttpServerOptions httpOptions(const config::Config& c) {
   o.header_timeout = s.timeouts.header;
   o.body_timeout = s.timeouts.body;
   o.idle_timeout = s.timeouts.idle;
+  o.write_timeout = s.timeouts.write;
   o.shutdown_timeout = s.timeouts.shutdown;
+  o.max_header = s.max_header;
+  o.max_connections = s.max_connections;
+  o.sse_retry = s.sse.retry;
+  o.sse_keepalive = s.sse.keepalive;
+  o.sse_delay = s.sse.delay;
+  o.max_queued_bytes = s.sse.max_queued;
+  o.event_log_events = s.sse.replay_events;
+  o.event_log_bytes = s.sse.replay_bytes;
   o.io_threads = s.io_threads;
   o.workers = s.workers;
   if (s.tls) {
@@ -52,41 +76,211 @@ transport::HttpServerOptions httpOptions(const config::Config& c) {
   return o;
 }
 
+tools::DemoOptions demoOptions(const config::Config& c) {
+  tools::DemoOptions o;
+  o.scopes = c.demo.scopes;
+  return o;
+}
+
 // The tools, resources and prompts this configuration exposes.
 Result<std::shared_ptr<const mcp::Server>> buildServer(const config::Config& c) {
   auto server = std::make_shared<mcp::Server>(mcp::ServerInfo{
       .name = "bastion", .version = BASTION_VERSION, .title = "Bastion", .instructions = {}});
   if (c.demo.tools) {
-    if (auto r = tools::addDemo(*server); !r) {
+    if (auto r = tools::addDemo(*server, demoOptions(c)); !r) {
       return r.error();
     }
   }
   return std::shared_ptr<const mcp::Server>(std::move(server));
 }
 
+// Every scope this configuration mentions: the baseline, what the tools require and the scope
+// implications. What the local principal of mode "none" holds, and what the embedded
+// authorization server lets clients ask for.
+std::vector<std::string> allScopes(const config::Config& c) {
+  std::set<std::string> all(c.auth.scopes_supported.begin(), c.auth.scopes_supported.end());
+  if (c.demo.tools) {
+    all.insert(c.demo.scopes.begin(), c.demo.scopes.end());
+  }
+  for (const auto& [scope, implied] : c.auth.scope_implications) {
+    all.insert(scope);
+    all.insert(implied.begin(), implied.end());
+  }
+  return {all.begin(), all.end()};
+}
+
+// Authentication for one configuration: what HTTP puts in front of the endpoint, the routes
+// beside it, and the verifier stdio checks its environment token with.
+struct AuthSetup {
+  std::shared_ptr<auth::Authenticator> authenticator;
+  std::vector<std::shared_ptr<web::Routes>> routes;
+  std::shared_ptr<auth::TokenVerifier> verifier;  // null in mode none
+  std::shared_ptr<const policy::ScopePolicy> scope_policy;
+};
+
+// The outbound fetcher for an operator-configured URL: a loopback http URL (allowed by config
+// only on loopback hosts) is a development setup and gets the development policy.
+std::shared_ptr<net::Fetcher> fetcherFor(std::string_view url) {
+  net::FetchPolicy policy;
+  if (url.starts_with("http://")) {
+    policy.allow_http = true;
+    policy.allow_private_addresses = true;
+  }
+  return net::makeHttpFetcher(policy);
+}
+
+Result<std::shared_ptr<auth::TokenVerifier>> introspectionVerifier(const config::Config& c) {
+  const config::IntrospectionAuthConfig& in = c.auth.introspection;
+  auth::IntrospectionOptions o;
+  o.endpoint = in.endpoint;
+  o.client_id = in.client_id;
+  o.client_secret = in.client_secret;
+  o.resource = c.server.public_url;
+  o.issuer = in.issuer;
+  o.max_cache_lifetime = in.cache_ttl;
+  auto v = auth::makeIntrospectionVerifier(std::move(o), fetcherFor(in.endpoint), systemClock());
+  if (!v) {
+    return v.error();
+  }
+  return std::shared_ptr<auth::TokenVerifier>(std::move(*v));
+}
+
+// The embedded authorization server: its routes serve beside the endpoint; `issuer` is filled.
+Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(const config::Config& c,
+                                                                   std::string& issuer) {
+  auto options = embeddedAsOptions(c);
+  if (!options) {
+    return options.error();
+  }
+  const config::EmbeddedAuthConfig& e = c.auth.embedded;
+  options->scopes_supported = allScopes(c);
+  options->default_scopes = c.auth.scopes_supported;
+  options->access_token_ttl = e.access_token_ttl;
+  options->refresh_token_ttl = e.refresh_token_ttl;
+  options->dynamic_registration = e.dynamic_registration;
+  options->metadata_documents = e.metadata_documents;
+  issuer = options->issuer;
+  auto store = store::openStore(c.store.url);
+  if (!store) {
+    return Error(store.error().code, "cannot open the store " + c.store.url + ": " +
+                                         store.error().message);
+  }
+  oauth::AsDependencies deps;
+  deps.store = std::move(*store);
+  deps.fetcher = net::makeHttpFetcher(net::FetchPolicy{});  // CIMD: public https only
+  return oauth::AuthorizationServer::create(std::move(*options), std::move(deps));
+}
+
+// The verifier for the configured OAuth mode, and the issuer clients are sent to.
+Result<std::shared_ptr<auth::TokenVerifier>> oauthVerifier(const config::Config& c,
+                                                           AuthSetup& setup, std::string& issuer) {
+  switch (c.auth.mode) {
+    case config::AuthMode::Introspection:
+      issuer = c.auth.introspection.issuer;
+      return introspectionVerifier(c);
+    case config::AuthMode::Embedded: {
+      auto as = embeddedServer(c, issuer);
+      if (!as) {
+        return as.error();
+      }
+      setup.routes.push_back(*as);
+      return (*as)->verifier();
+    }
+    case config::AuthMode::Jwt:
+      // Fails closed until the JWT verifier (auth/jwt_verifier.h) is part of this build.
+      return Error(1, "auth.mode \"jwt\" is not available in this build");
+    case config::AuthMode::None:
+      break;
+  }
+  return Error(1, "no verifier for auth.mode \"none\"");
+}
+
+Result<AuthSetup> buildAuth(const config::Config& c) {
+  AuthSetup setup;
+  auto policy = policy::ScopePolicy::create(c.auth.scope_implications);
+  if (!policy) {
+    return policy.error();
+  }
+  setup.scope_policy = std::move(*policy);
+  if (c.auth.mode == config::AuthMode::None) {
+    // Config confined this mode to stdio and loopback listeners.
+    setup.authenticator = auth::makeNoAuthenticator(allScopes(c));
+    return setup;
+  }
+  std::string issuer;
+  auto verifier = oauthVerifier(c, setup, issuer);
+  if (!verifier) {
+    return verifier.error();
+  }
+  setup.verifier = *verifier;
+  if (!c.server.listen) {
+    return setup;  // stdio checks its one token with the verifier directly
+  }
+  auth::ResourceServerOptions rs;
+  rs.resource = c.server.public_url;
+  rs.authorization_servers = {issuer};
+  rs.scopes_supported = c.auth.scopes_supported;
+  auto prm = auth::makeProtectedResourceMetadata(rs, c.server.endpoint);
+  if (!prm) {
+    return Error(1, "server.public_url '" + rs.resource + "' is not usable as a resource");
+  }
+  setup.routes.push_back(std::move(prm));
+  auto authenticator = auth::makeResourceServer(std::move(rs), setup.verifier);
+  if (!authenticator) {
+    return authenticator.error();
+  }
+  setup.authenticator = std::move(*authenticator);
+  return setup;
+}
+
+// Who the stdio caller is: the local principal (mode none), a configured subject, or the
+// subject of the bearer token in auth.stdio.token_env, checked like an HTTP token.
+Result<auth::Principal> stdioPrincipal(const config::Config& c, const AuthSetup& setup) {
+  const config::StdioAuthConfig& s = c.auth.stdio;
+  if (c.auth.mode == config::AuthMode::None) {
+    return auth::Principal{.iss = "local", .sub = "local", .client_id = "", .scopes = allScopes(c)};
+  }
+  if (!s.subject.empty()) {
+    return auth::Principal{.iss = "local", .sub = s.subject, .client_id = "", .scopes = s.scopes};
+  }
+  const char* token = s.token_env.empty() ? nullptr : std::getenv(s.token_env.c_str());
+  if (token == nullptr || *token == '\0') {
+    return Error(1, "stdio needs a bearer token in the environment variable " + s.token_env +
+                        " (auth.stdio.token_env), and it is not set");
+  }
+  auto verified = setup.verifier->verify(token);
+  if (!verified) {
+    return Error(1, "the bearer token in " + s.token_env + " was refused (" +
+                        std::string(auth::toString(verified.error())) + ")");
+  }
+  return std::move(verified->principal);
+}
+
 int serveHttp(const config::Config& c, std::shared_ptr<mcp::Dispatcher> dispatcher,
-              std::shared_ptr<mcp::SessionStore> sessions,
-              std::shared_ptr<auth::Authenticator> authenticator) {
-  auto http = transport::HttpServer::create(httpOptions(c), std::move(dispatcher),
-                                            std::move(sessions), std::move(authenticator));
+              std::shared_ptr<mcp::SessionStore> sessions, AuthSetup setup) {
+  transport::HttpServerOptions options = httpOptions(c);
+  options.routes = std::move(setup.routes);
+  auto http = transport::HttpServer::create(std::move(options), std::move(dispatcher),
+                                            std::move(sessions), std::move(setup.authenticator));
   if (!http) {
     spdlog::critical("cannot start the HTTP listener: {}", http.error().message);
     return 1;
   }
   const char* scheme = c.server.tls ? "https" : "http";
   config::ListenAddress bound{c.server.listen->host, (*http)->port()};
-  spdlog::info("serving MCP on {}://{}{}", scheme, bound.toString(), c.server.endpoint);
+  spdlog::info("serving MCP on {}://{}{} (auth {})", scheme, bound.toString(), c.server.endpoint,
+               config::authModeName(c.auth.mode));
   (*http)->run();
   spdlog::info("stopped");
   return 0;
 }
 
 int serveStdio(const config::Config& c, std::shared_ptr<mcp::Dispatcher> dispatcher,
-               auth::Authenticator& authenticator) {
+               const AuthSetup& setup) {
   // stdio has no request to authenticate: the authentication step runs once, at start.
-  auto principal = authenticator.authenticate(auth::RequestView{});
+  auto principal = stdioPrincipal(c, setup);
   if (!principal) {
-    spdlog::critical("stdio authentication failed: {}", principal.error().description);
+    spdlog::critical("cannot start on stdio: {}", principal.error().message);
     return 1;
   }
   transport::StdioOptions options;
@@ -149,13 +343,20 @@ int runServe(const ServeOptions& options) {
                          .idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(
                              c.server.session_idle_timeout)},
       systemRandom());
-  std::shared_ptr<mcp::Dispatcher> dispatcher = mcp::Dispatcher::create(*server, sessions);
-  // Only `none` exists in this version; config validation confined it to stdio and loopback.
-  std::shared_ptr<auth::Authenticator> authenticator = auth::makeNoAuthenticator();
-  if (c.server.listen) {
-    return serveHttp(c, std::move(dispatcher), std::move(sessions), std::move(authenticator));
+  auto setup = buildAuth(c);
+  if (!setup) {
+    spdlog::critical("cannot set up auth.mode \"{}\": {}", config::authModeName(c.auth.mode),
+                     setup.error().message);
+    return 1;
   }
-  return serveStdio(c, std::move(dispatcher), *authenticator);
+  mcp::DispatcherOptions dispatcher_options;
+  dispatcher_options.scope_policy = setup->scope_policy;
+  std::shared_ptr<mcp::Dispatcher> dispatcher =
+      mcp::Dispatcher::create(*server, sessions, std::move(dispatcher_options));
+  if (c.server.listen) {
+    return serveHttp(c, std::move(dispatcher), std::move(sessions), std::move(*setup));
+  }
+  return serveStdio(c, std::move(dispatcher), *setup);
 }
 
 }  // namespace bastion::cli

@@ -92,6 +92,9 @@ void readScopes(TableReader& r, const toml::table& table, std::string_view key,
   std::vector<std::string> values;
   r.readStrings(key, values);
   const toml::node* node = table.get(key);
+  if (node == nullptr || !node->is_array()) {
+    return;  // absent (the default stays) or already reported
+  }
   for (std::size_t i = 0; i < values.size(); ++i) {
     const std::string item = std::string(key) + "[" + std::to_string(i) + "]";
     if (!policy::isScopeToken(values[i])) {

@@ -171,6 +171,32 @@ TEST(CliServe, RejectsAuthNoneOnPublicListen) {
       << r.err;
 }
 
+// stdio in an OAuth mode with auth.stdio.token_env: serve --stdio refuses to start, naming the
+// variable, when it is unset, and when the token in it is refused.
+TEST(CliServe, StdioRefusesToStartWithoutItsTokenVariable) {
+  ::unsetenv("BASTION_CLI_TEST_TOKEN");
+  const std::string store = ::testing::TempDir() + "/bastion-cli-stdio-token.db";
+  const std::string path = tempFile(
+      "stdio-token.toml",
+      "[server]\npublic_url = \"http://127.0.0.1:1/mcp\"\n[auth]\nmode = \"embedded\"\n"
+      "[auth.stdio]\ntoken_env = \"BASTION_CLI_TEST_TOKEN\"\n[store]\nurl = \"sqlite://" +
+          store + "\"\n");
+  auto unset = run({kExe, "serve", "--stdio", "--config", path});
+  EXPECT_EQ(unset.exit_code, 1);
+  EXPECT_NE(unset.err.find("stdio needs a bearer token in the environment variable "
+                           "BASTION_CLI_TEST_TOKEN (auth.stdio.token_env), and it is not set"),
+            std::string::npos)
+      << unset.err;
+  EXPECT_EQ(unset.out, "");
+  ::setenv("BASTION_CLI_TEST_TOKEN", "not.a.token", 1);
+  auto refused = run({kExe, "serve", "--stdio", "--config", path});
+  ::unsetenv("BASTION_CLI_TEST_TOKEN");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("the bearer token in BASTION_CLI_TEST_TOKEN was refused"),
+            std::string::npos)
+      << refused.err;
+}
+
 // One HTTP request over a fresh loopback connection; returns the raw response (bounded).
 std::string httpExchange(int port, const std::string& request) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

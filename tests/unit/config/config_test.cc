@@ -395,6 +395,7 @@ url = "sqlite:///var/lib/bastion/b.db"
   EXPECT_FALSE(c->auth.embedded.metadata_documents);
   EXPECT_EQ(c->store.url, "sqlite:///var/lib/bastion/b.db");
   EXPECT_EQ(c->server.public_url, "http://127.0.0.1:8080/mcp");
+  EXPECT_EQ(c->auth.scopes_supported, std::vector<std::string>{"mcp:tools"}) << "the default stays";
   EXPECT_EQ(errorsOf("[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"embedded\"\n"
                      "[auth.embedded]\naccess_token_ttl = \"2h\"\n"),
             "t.toml:6:20: auth.embedded.access_token_ttl: must be at most 1h (access tokens are "
