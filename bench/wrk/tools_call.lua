@@ -1,11 +1,17 @@
 -- wrk script: stateless (2026-07-28) tools/call of a trivial demo tool over keep-alive.
 -- Every request carries the headers and _meta the modern era requires, so no session is needed.
+-- With BENCH_TOKEN set, every request also carries `Authorization: Bearer $BENCH_TOKEN` (the
+-- authenticated run: same requests, same server code, plus the resource server's checks).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["MCP-Protocol-Version"] = "2026-07-28"
 wrk.headers["Mcp-Method"] = "tools/call"
 wrk.headers["Mcp-Name"] = "count_text"
+local token = os.getenv("BENCH_TOKEN")
+if token ~= nil and token ~= "" then
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
 wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"count_text",' ..
   '"arguments":{"text":"hello bench"},"_meta":{' ..
   '"io.modelcontextprotocol/protocolVersion":"2026-07-28",' ..
