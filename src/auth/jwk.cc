@@ -8,6 +8,7 @@
 #include <array>
 #include <boost/json.hpp>
 
+#include "auth/jws_crypto.h"
 #include "auth/strict_json.h"
 #include "core/crypto.h"
 
@@ -269,25 +270,6 @@ std::optional<std::string> bnParam(evp_pkey_st* key, const char* name, int pad) 
   return crypto::base64UrlEncode(out);
 }
 
-std::optional<KeyKind> kindOf(evp_pkey_st* key) {
-  if (EVP_PKEY_is_a(key, "RSA")) {
-    return KeyKind::Rsa;
-  }
-  if (EVP_PKEY_is_a(key, "ED25519")) {
-    return KeyKind::Ed25519;
-  }
-  if (EVP_PKEY_is_a(key, "EC")) {
-    char group[64] = {};
-    std::size_t len = 0;
-    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                       &len) == 1 &&
-        std::string_view(group, len) == "prime256v1") {
-      return KeyKind::EcP256;
-    }
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 std::string_view algName(JwsAlg alg) {
@@ -381,7 +363,7 @@ Result<JwkSet> parseJwkSet(std::string_view json) {
 
 Result<std::string> publicJwkJson(evp_pkey_st* key, std::string_view kid,
                                   std::optional<JwsAlg> alg) {
-  const auto kind = key != nullptr ? kindOf(key) : std::nullopt;
+  const auto kind = key != nullptr ? keyKindOf(key) : std::nullopt;
   if (!kind || (alg && !keyFits(*kind, *alg))) {
     return jwkError(JwkError::UnsupportedKey, "key type not supported");
   }

@@ -1,16 +1,11 @@
 #include "auth/jwt.h"
 
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
-
 #include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "auth/jws_crypto.h"
 #include "auth/strict_json.h"
 #include "core/crypto.h"
 
@@ -18,36 +13,6 @@ namespace bastion::auth {
 namespace {
 
 using TimePoint = std::chrono::system_clock::time_point;
-
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct SigFree {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
-using UniqueMdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using UniquePkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using UniqueBio = std::unique_ptr<BIO, BioFree>;
-using UniqueSig = std::unique_ptr<ECDSA_SIG, SigFree>;
-using UniqueBn = std::unique_ptr<BIGNUM, BnFree>;
-
-constexpr std::size_t kEs256CoordBytes = 32;
-constexpr int kCoord = 32;  // the same, for OpenSSL's int lengths
-
-const unsigned char* bytesOf(std::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
-
-Error signError(JwtSignError code, std::string message) { return Error(code, std::move(message)); }
 
 // ---- Parsing ----
 
@@ -112,106 +77,6 @@ AuthResult<void> readHeader(Jwt& jwt) {
     }
   }
   return {};
-}
-
-// ---- Signatures ----
-
-const EVP_MD* digestFor(JwsAlg alg) { return alg == JwsAlg::EdDSA ? nullptr : EVP_sha256(); }
-
-// RSASSA-PSS per RFC 7518 section 3.5: MGF1 with SHA-256, salt as long as the digest.
-bool configurePss(EVP_PKEY_CTX* pctx) {
-  return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
-         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, EVP_sha256()) == 1;
-}
-
-bool configure(EVP_PKEY_CTX* pctx, JwsAlg alg) {
-  if (alg == JwsAlg::PS256) {
-    return configurePss(pctx);
-  }
-  if (alg == JwsAlg::RS256) {
-    return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
-  }
-  return true;
-}
-
-// The exact signature length each algorithm produces; anything else is refused before OpenSSL
-// sees it (RSA: the modulus size).
-bool signatureLengthOk(const Jwt& jwt, evp_pkey_st* key) {
-  switch (jwt.alg) {
-    case JwsAlg::ES256:
-      return jwt.signature.size() == 2 * kEs256CoordBytes;
-    case JwsAlg::EdDSA:
-      return jwt.signature.size() == 64;
-    case JwsAlg::RS256:
-    case JwsAlg::PS256:
-      return EVP_PKEY_get_size(key) > 0 &&
-             jwt.signature.size() == static_cast<std::size_t>(EVP_PKEY_get_size(key));
-  }
-  return false;
-}
-
-bool verifyWith(const Jwt& jwt, evp_pkey_st* key) {
-  if (!signatureLengthOk(jwt, key)) {
-    return false;
-  }
-  const std::string der = jwt.alg == JwsAlg::ES256 ? ecdsaRawToDer(jwt.signature) : std::string();
-  const std::string_view sig = jwt.alg == JwsAlg::ES256 ? der : jwt.signature;
-  if (sig.empty()) {
-    return false;
-  }
-  UniqueMdCtx ctx(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, digestFor(jwt.alg), nullptr, key) != 1 ||
-      !configure(pctx, jwt.alg)) {
-    return false;
-  }
-  return EVP_DigestVerify(ctx.get(), bytesOf(sig), sig.size(), bytesOf(jwt.signing_input),
-                          jwt.signing_input.size()) == 1;
-}
-
-std::optional<std::string> signWith(JwsAlg alg, evp_pkey_st* key, std::string_view input) {
-  UniqueMdCtx ctx(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, digestFor(alg), nullptr, key) != 1 ||
-      !configure(pctx, alg)) {
-    return std::nullopt;
-  }
-  std::size_t len = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &len, bytesOf(input), input.size()) != 1) {
-    return std::nullopt;
-  }
-  std::string sig(len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, bytesOf(input),
-                     input.size()) != 1) {
-    return std::nullopt;
-  }
-  sig.resize(len);
-  if (alg == JwsAlg::ES256) {
-    sig = ecdsaDerToRaw(sig);
-    if (sig.empty()) {
-      return std::nullopt;
-    }
-  }
-  return sig;
-}
-
-std::optional<KeyKind> kindOfKey(evp_pkey_st* key) {
-  if (EVP_PKEY_is_a(key, "RSA")) {
-    return KeyKind::Rsa;
-  }
-  if (EVP_PKEY_is_a(key, "ED25519")) {
-    return KeyKind::Ed25519;
-  }
-  if (EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) == 256) {
-    char group[32] = {};
-    std::size_t len = 0;
-    if (EVP_PKEY_get_group_name(key, group, sizeof group, &len) == 1 &&
-        std::string_view(group, len) == "prime256v1") {
-      return KeyKind::EcP256;
-    }
-  }
-  return std::nullopt;
 }
 
 // ---- Claims ----
@@ -373,7 +238,9 @@ AuthResult<void> verifySignature(const Jwt& jwt, const JwkSet& keys,
     kid_seen = true;
     if (jwk.matches(jwt.kid, jwt.alg)) {
       // Only the one matching key is tried: no trial-and-error across keys.
-      return verifyWith(jwt, jwk.key.get()) ? AuthResult<void>() : AuthError::BadSignature;
+      return jwsVerify(jwt.alg, jwk.key.get(), jwt.signing_input, jwt.signature)
+                 ? AuthResult<void>()
+                 : AuthError::BadSignature;
     }
   }
   return kid_seen ? AuthError::KidAlgMismatch : AuthError::UnknownKid;
@@ -447,128 +314,6 @@ AuthResult<Jwt> verifyJwt(std::string_view token, const JwkSet& keys, const Veri
     return c.error();
   }
   return jwt;
-}
-
-// ---- Signing ----
-
-Result<std::string> signJwt(std::string_view header_json, std::string_view claims_json,
-                            evp_pkey_st* key) {
-  auto header = parseStrictJsonObject(header_json);
-  const auto* alg_value = header ? header->if_contains("alg") : nullptr;
-  const auto alg = alg_value != nullptr && alg_value->is_string()
-                       ? algFromName(std::string_view(alg_value->get_string()))
-                       : std::nullopt;
-  if (!alg) {
-    return signError(JwtSignError::BadHeader, "header must be a JSON object with a known alg");
-  }
-  if (!parseStrictJsonObject(claims_json)) {
-    return signError(JwtSignError::BadClaims, "claims must be a JSON object");
-  }
-  const auto kind = key != nullptr ? kindOfKey(key) : std::nullopt;
-  if (!kind || !keyFits(*kind, *alg)) {
-    return signError(JwtSignError::KeyMismatch, "key cannot sign with this alg");
-  }
-  std::string out =
-      crypto::base64UrlEncode(header_json) + "." + crypto::base64UrlEncode(claims_json);
-  auto sig = signWith(*alg, key, out);
-  if (!sig) {
-    return signError(JwtSignError::SignFailed, "signing failed");
-  }
-  out += ".";
-  out += crypto::base64UrlEncode(*sig);
-  return out;
-}
-
-Result<std::string> signEs256(evp_pkey_st* key, std::string_view kid, std::string_view typ,
-                              std::string_view claims_json) {
-  boost::json::object header{{"alg", "ES256"}};
-  if (!typ.empty()) {
-    header["typ"] = typ;
-  }
-  header["kid"] = kid;
-  return signJwt(boost::json::serialize(header), claims_json, key);
-}
-
-Result<UniquePkey> generateEs256Key() {
-  UniquePkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
-      EVP_PKEY_CTX_set_group_name(ctx.get(), "P-256") != 1 ||
-      EVP_PKEY_generate(ctx.get(), &raw) != 1) {
-    return signError(JwtSignError::KeyGenerationFailed, "P-256 key generation failed");
-  }
-  return UniquePkey(raw);
-}
-
-Result<std::string> privateKeyToPem(evp_pkey_st* key) {
-  UniqueBio bio(BIO_new(BIO_s_mem()));
-  if (key == nullptr || !bio ||
-      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    return signError(JwtSignError::BadPem, "PEM export failed");
-  }
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  if (n <= 0 || data == nullptr) {
-    return signError(JwtSignError::BadPem, "PEM export failed");
-  }
-  return std::string(data, static_cast<std::size_t>(n));
-}
-
-Result<UniquePkey> es256KeyFromPem(std::string_view pem) {
-  if (pem.empty() || pem.size() > 16 * 1024) {
-    return signError(JwtSignError::BadPem, "PEM size");
-  }
-  UniqueBio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) {
-    return signError(JwtSignError::BadPem, "PEM buffer");
-  }
-  UniquePkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key || kindOfKey(key.get()) != KeyKind::EcP256) {
-    return signError(JwtSignError::BadPem, "not a P-256 private key");
-  }
-  return key;
-}
-
-std::string ecdsaRawToDer(std::string_view raw) {
-  if (raw.size() != 2 * kEs256CoordBytes) {
-    return {};
-  }
-  UniqueSig sig(ECDSA_SIG_new());
-  UniqueBn r(BN_bin2bn(bytesOf(raw), kCoord, nullptr));
-  UniqueBn s(BN_bin2bn(bytesOf(raw) + kEs256CoordBytes, kCoord, nullptr));
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
-    return {};
-  }
-  (void)r.release();  // owned by sig from here on
-  (void)s.release();
-  const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (len <= 0) {
-    return {};
-  }
-  std::string der(static_cast<std::size_t>(len), '\0');
-  auto* out = reinterpret_cast<unsigned char*>(der.data());
-  if (i2d_ECDSA_SIG(sig.get(), &out) != len) {
-    return {};
-  }
-  return der;
-}
-
-std::string ecdsaDerToRaw(std::string_view der) {
-  const unsigned char* in = bytesOf(der);
-  UniqueSig sig(d2i_ECDSA_SIG(nullptr, &in, static_cast<long>(der.size())));
-  if (!sig || in != bytesOf(der) + der.size()) {
-    return {};
-  }
-  const BIGNUM* r = nullptr;
-  const BIGNUM* s = nullptr;
-  ECDSA_SIG_get0(sig.get(), &r, &s);
-  std::string raw(2 * kEs256CoordBytes, '\0');
-  auto* out = reinterpret_cast<unsigned char*>(raw.data());
-  if (BN_bn2binpad(r, out, kCoord) != kCoord ||
-      BN_bn2binpad(s, out + kEs256CoordBytes, kCoord) != kCoord) {
-    return {};
-  }
-  return raw;
 }
 
 }  // namespace bastion::auth
