@@ -219,6 +219,8 @@ async function browserPass({ tls }) {
           inputs = 0;  // a blocked frame has no document to query
         }
         assert.equal(inputs, 0, 'no login form inside the frame');
+        assert.ok(refusals.some((m) => /frame-ancestors 'none'|X-Frame-Options/i.test(m)),
+          `Chromium reports the refusal: ${JSON.stringify(refusals)}`);
         await attacker.close();
       } finally {
         await framing.close();

@@ -28,7 +28,10 @@ export async function checkChallenge(server) {
   const res = await httpRequest(server.url.href, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+    body: JSON.stringify({
+      jsonrpc: '2.0', id: 1, method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'probe', version: '1' } },
+    }),
     ca: server.tls?.ca,
   });
   assert.equal(res.status, 401, `POST /mcp without a token: ${res.status} ${res.body.slice(0, 300)}`);

@@ -499,7 +499,7 @@ export function decodeJwt(token) {
 export async function fetchJson(url, { ca } = {}) {
   const res = await httpRequest(url, { headers: { accept: 'application/json' }, ca });
   assert.equal(res.status, 200, `GET ${url}: ${res.status} ${res.body.slice(0, 500)}`);
-  assert.match(res.headers['content-type'] ?? '', /^application\/json/, `GET ${url}: content-type`);
+  assert.match(res.headers['content-type'] ?? '', /^application\/(jwk-set\+)?json\b/, `GET ${url}: content-type`);
   return JSON.parse(res.body);
 }
 
