@@ -2,11 +2,11 @@
 
 #include "auth/introspection_verifier.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <mutex>
 #include <optional>
 #include <unordered_map>

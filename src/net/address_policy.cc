@@ -70,7 +70,7 @@ bool isNat64(const std::array<std::uint8_t, 16>& b) {
 bool isSpecialGlobalV6(const std::array<std::uint8_t, 16>& b) {
   const bool ietf_2001 = b[0] == 0x20 && b[1] == 0x01 && b[2] <= 0x01;  // 2001::/23 (Teredo,...)
   const bool doc_2001 = b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8;  // db8::/32
-  const bool doc_3fff = b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0;  // 3fff::/20
+  const bool doc_3fff = b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0;            // 3fff::/20
   return ietf_2001 || doc_2001 || doc_3fff;
 }
 

@@ -65,8 +65,8 @@ long long cacheMaxAgeSeconds(std::string_view cache_control) {
   while (!cache_control.empty()) {
     const auto comma = cache_control.find(',');
     const std::string_view item = trim(cache_control.substr(0, comma));
-    cache_control = comma == std::string_view::npos ? std::string_view{}
-                                                    : cache_control.substr(comma + 1);
+    cache_control =
+        comma == std::string_view::npos ? std::string_view{} : cache_control.substr(comma + 1);
     const auto eq = item.find('=');
     const std::string_view name = trim(item.substr(0, eq));
     if (equalsIgnoreCase(name, "no-store") || equalsIgnoreCase(name, "no-cache")) {

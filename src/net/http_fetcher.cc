@@ -15,6 +15,10 @@
 // ours, and would fail -Werror release builds (transport/http_server.cc does the same).
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -31,10 +35,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
-#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -75,7 +75,8 @@ bool isToken(std::string_view s) {
 }
 
 bool isFieldValue(std::string_view s) {
-  return std::none_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
 // Framing and routing are the fetcher's business; a caller setting them is a bug.
@@ -305,14 +306,14 @@ class HttpFetcher final : public Fetcher {
     const auto deadline = SteadyClock::now() + req.timeout;
     auto done = std::make_shared<std::promise<Result<FetchResponse>>>();
     auto answer = done->get_future();
-    asio::co_spawn(io_,
-                   runExchange(std::move(*target), std::move(*msg), req.max_bytes,
-                               policy_.allow_private_addresses, tls_ctx_, deadline),
-                   [done](std::exception_ptr e, Result<FetchResponse> r) {
-                     // Exceptions here are allocation failures or library bugs, not answers.
-                     done->set_value(e ? fail(FetchError::ProtocolError, "the fetch failed")
-                                       : std::move(r));
-                   });
+    asio::co_spawn(
+        io_,
+        runExchange(std::move(*target), std::move(*msg), req.max_bytes,
+                    policy_.allow_private_addresses, tls_ctx_, deadline),
+        [done](std::exception_ptr e, Result<FetchResponse> r) {
+          // Exceptions here are allocation failures or library bugs, not answers.
+          done->set_value(e ? fail(FetchError::ProtocolError, "the fetch failed") : std::move(r));
+        });
     if (answer.wait_until(deadline + kGrace) != std::future_status::ready) {
       return fail(FetchError::Timeout, "no answer from " + host + " in time");
     }

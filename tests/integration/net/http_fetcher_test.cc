@@ -64,8 +64,7 @@ TEST_F(HttpFetcherTest, RefusesPrivateNetwork10) {
 
 TEST_F(HttpFetcherTest, RefusesIpv6LoopbackLiteral) {
   // [::1] is loopback too.
-  EXPECT_EQ(codeOf(guarded->fetch({.url = "http://[::1]:9/"})),
-            code(FetchError::ForbiddenAddress));
+  EXPECT_EQ(codeOf(guarded->fetch({.url = "http://[::1]:9/"})), code(FetchError::ForbiddenAddress));
 }
 
 TEST_F(HttpFetcherTest, RefusesDnsNameResolvingToLoopback) {
@@ -97,8 +96,8 @@ TEST_F(HttpFetcherTest, RefusesDecimalIpv4Host) {
 TEST_F(HttpFetcherTest, RefusesHttpWhenHttpsRequired) {
   // The default policy is https only, even for a reachable server.
   LocalServer server = okServer();
-  auto strict = makeHttpFetcher(FetchPolicy{.allow_http = false, .allow_private_addresses = true,
-                                            .ca_file = ""});
+  auto strict = makeHttpFetcher(
+      FetchPolicy{.allow_http = false, .allow_private_addresses = true, .ca_file = ""});
   auto r = strict->fetch({.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/"});
   EXPECT_EQ(codeOf(r), code(FetchError::SchemeNotAllowed));
   EXPECT_EQ(server.accepted(), 0u);
@@ -154,8 +153,8 @@ TEST_F(HttpFetcherTest, HeadAnswerHasNoBody) {
   LocalServer server([](const ServerRequest&) {
     return std::string("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n");
   });
-  auto r = dev->fetch({.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/",
-                       .method = "HEAD"});
+  auto r = dev->fetch(
+      {.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/", .method = "HEAD"});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->header("content-length"), "5");
@@ -196,8 +195,8 @@ TEST_F(HttpFetcherTest, CapsResponseSize) {
   // Bodies over max_bytes fail with TooLarge, whether announced by Content-Length or chunked.
   const std::string big(64 * 1024, 'x');
   LocalServer sized([&](const ServerRequest&) { return httpResponse(200, "OK", big); });
-  auto r = dev->fetch({.url = "http://127.0.0.1:" + std::to_string(sized.port()) + "/",
-                       .max_bytes = 1024});
+  auto r = dev->fetch(
+      {.url = "http://127.0.0.1:" + std::to_string(sized.port()) + "/", .max_bytes = 1024});
   EXPECT_EQ(codeOf(r), code(FetchError::TooLarge));
 
   LocalServer chunked([&](const ServerRequest&) {
@@ -207,12 +206,12 @@ TEST_F(HttpFetcherTest, CapsResponseSize) {
     }
     return out + "0\r\n\r\n";
   });
-  r = dev->fetch({.url = "http://127.0.0.1:" + std::to_string(chunked.port()) + "/",
-                  .max_bytes = 4096});
+  r = dev->fetch(
+      {.url = "http://127.0.0.1:" + std::to_string(chunked.port()) + "/", .max_bytes = 4096});
   EXPECT_EQ(codeOf(r), code(FetchError::TooLarge));
   // Exactly at the cap is fine.
-  r = dev->fetch({.url = "http://127.0.0.1:" + std::to_string(chunked.port()) + "/",
-                  .max_bytes = 8192});
+  r = dev->fetch(
+      {.url = "http://127.0.0.1:" + std::to_string(chunked.port()) + "/", .max_bytes = 8192});
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->body.size(), 8192u);
 }
@@ -249,15 +248,14 @@ TEST_F(HttpFetcherTest, ConnectionRefusedIsConnectFailed) {
 
 TEST_F(HttpFetcherTest, ConcurrentCallsFromSeveralThreads) {
   // fetch() is thread-safe: calls from several threads all get their own answer.
-  LocalServer server([](const ServerRequest& req) {
-    return httpResponse(200, "OK", std::string(req.target()));
-  });
+  LocalServer server(
+      [](const ServerRequest& req) { return httpResponse(200, "OK", std::string(req.target())); });
   std::vector<std::thread> threads;
   std::vector<std::string> bodies(4);
   for (std::size_t i = 0; i < bodies.size(); ++i) {
     threads.emplace_back([&, i] {
-      auto r = dev->fetch({.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/" +
-                                  std::to_string(i)});
+      auto r = dev->fetch(
+          {.url = "http://127.0.0.1:" + std::to_string(server.port()) + "/" + std::to_string(i)});
       bodies[i] = r ? r->body : r.error().message;
     });
   }

@@ -10,11 +10,11 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <unistd.h>
 
 #include "local_server.h"
 #include "net/fetcher.h"
@@ -122,15 +122,15 @@ TEST_F(HttpsFetcherTest, RefusesCertificateFromUntrustedCa) {
                      &server_ctx_);
   auto system_trust = makeHttpFetcher(
       FetchPolicy{.allow_http = false, .allow_private_addresses = true, .ca_file = ""});
-  auto r = system_trust->fetch(
-      {.url = "https://localhost:" + std::to_string(server.port()) + "/"});
+  auto r = system_trust->fetch({.url = "https://localhost:" + std::to_string(server.port()) + "/"});
   EXPECT_EQ(codeOf(r), code(FetchError::TlsFailed));
   EXPECT_TRUE(server.targets().empty());
 }
 
 TEST_F(HttpsFetcherTest, UnreadableCaFileFailsClosed) {
   // A CA file that cannot be loaded refuses every https fetch rather than trusting anything.
-  auto broken = makeHttpFetcher(FetchPolicy{.allow_http = false, .allow_private_addresses = true,
+  auto broken = makeHttpFetcher(FetchPolicy{.allow_http = false,
+                                            .allow_private_addresses = true,
                                             .ca_file = (dir_ / "missing.pem").string()});
   auto r = broken->fetch({.url = "https://localhost:1/"});
   EXPECT_EQ(codeOf(r), code(FetchError::TlsFailed));

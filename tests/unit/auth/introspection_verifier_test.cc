@@ -265,8 +265,10 @@ TEST(IntrospectionConfigTest, RefusesIncompleteConfiguration) {
   // Endpoint, credentials, resource and fetcher are all required, with exact messages.
   ManualClock clock;
   auto fetcher = std::make_shared<FakeFetcher>();
-  IntrospectionOptions o{.endpoint = "ftp://as.example.com/introspect", .client_id = "c",
-                         .client_secret = "s", .resource = std::string(kResource)};
+  IntrospectionOptions o{.endpoint = "ftp://as.example.com/introspect",
+                         .client_id = "c",
+                         .client_secret = "s",
+                         .resource = std::string(kResource)};
   auto r = makeIntrospectionVerifier(o, fetcher, clock);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "auth.introspection endpoint must be an absolute http(s) URL");

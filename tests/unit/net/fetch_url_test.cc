@@ -4,9 +4,9 @@
 // "potential null pointer dereference"; false positives that would fail -Werror release builds.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
-#include <gtest/gtest.h>
-
 #include "net/fetch_url.h"
+
+#include <gtest/gtest.h>
 
 namespace bastion::net {
 namespace {
@@ -67,17 +67,17 @@ TEST(FetchUrlTest, RefusesFragmentOtherSchemesAndRelativeUrls) {
   // Only absolute http(s) URLs without fragment are fetchable.
   for (const char* url : {"https://example.com/#frag", "ftp://example.com/", "file:///etc/passwd",
                           "gopher://example.com/", "//example.com/", "/path", "example.com",
-                          "https:/example.com", "https:example.com", "https://", "https:///x",
-                          "", "https://exa mple.com/", "https://example.com/\r\nX: y"}) {
+                          "https:/example.com", "https:example.com", "https://", "https:///x", "",
+                          "https://exa mple.com/", "https://example.com/\r\nX: y"}) {
     EXPECT_EQ(codeOf(url, kDev), static_cast<int>(FetchError::BadUrl)) << url;
   }
 }
 
 TEST(FetchUrlTest, RefusesOddHosts) {
   // Percent-encoded names, IPvFuture and out-of-range ports are refused outright.
-  for (const char* url : {"https://exa%6dple.com/", "https://[v1.fe80::a]/", "https://h:0/",
-                          "https://h:65536/", "https://h:99999999999/", "https://[::1/",
-                          "https://ex*ample.com/"}) {
+  for (const char* url :
+       {"https://exa%6dple.com/", "https://[v1.fe80::a]/", "https://h:0/", "https://h:65536/",
+        "https://h:99999999999/", "https://[::1/", "https://ex*ample.com/"}) {
     EXPECT_EQ(codeOf(url, kDev), static_cast<int>(FetchError::BadUrl)) << url;
   }
 }
