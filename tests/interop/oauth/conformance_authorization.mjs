@@ -37,8 +37,14 @@ try {
     const killer = setTimeout(() => child.kill('SIGKILL'), SUITE_TIMEOUT_MS);
     let pending = '';
     let browsing;
+    // The suite prints the URL before its callback listener is up: deliver only after it says so.
+    let listenerUp;
+    const listening = new Promise((resolve) => { listenerUp = resolve; });
     const onLine = (line) => {
       process.stdout.write(`${line}\n`);
+      if (line.startsWith(`Callback server started: http://127.0.0.1:${port}`)) {
+        listenerUp();
+      }
       const m = /^(https?:\/\/\S+\/authorize\?\S+)$/.exec(line.trim());
       if (m && !browsing) {
         browsing = (async () => {
@@ -47,10 +53,12 @@ try {
             username: server.user, password: server.password, redirectUri,
           });
           console.log(`[driver] pages: ${pages.map((p) => p.kind).join(' -> ')}; delivering the redirect to the suite`);
+          await listening;
           const res = await httpRequest(callback.href);
           console.log(`[driver] suite callback answered ${res.status}`);
         })().catch((e) => {
           console.log(`[driver] the browser part failed: ${e.message}`);
+          child.kill('SIGTERM');  // the suite would wait minutes for a redirect that never comes
         });
       }
     };
@@ -65,6 +73,7 @@ try {
     child.stderr.on('data', (d) => process.stderr.write(d));
     status = await exited;
     clearTimeout(killer);
+    listenerUp();  // a suite that ended early releases a driver still waiting
     if (pending) {
       onLine(pending);
     }
