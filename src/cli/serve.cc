@@ -18,6 +18,7 @@
 
 #include "auth/authenticator.h"
 #include "auth/introspection_verifier.h"
+#include "auth/jwt_verifier.h"
 #include "auth/resource_server.h"
 #include "cli/commands.h"
 #include "cli/embedded_auth.h"
@@ -145,6 +146,28 @@ Result<std::shared_ptr<auth::TokenVerifier>> introspectionVerifier(const config:
   return std::shared_ptr<auth::TokenVerifier>(std::move(*v));
 }
 
+Result<std::shared_ptr<auth::TokenVerifier>> jwtVerifier(const config::Config& c) {
+  const config::JwtAuthConfig& j = c.auth.jwt;
+  auth::JwtVerifierOptions o;
+  o.issuer = j.issuer;
+  o.audience = c.server.public_url;
+  o.allowed_algs.clear();
+  for (const std::string& name : j.algorithms) {
+    if (auto alg = auth::algFromName(name)) {
+      o.allowed_algs.push_back(*alg);  // config admitted only names this maps
+    }
+  }
+  o.skew = j.skew;
+  o.jwks_uri = j.jwks_uri;
+  o.allow_http = j.issuer.starts_with("http://") || j.jwks_uri.starts_with("http://");
+  auto fetcher = fetcherFor(o.allow_http ? "http://" : "https://");
+  auto v = auth::makeJwksVerifier(std::move(o), std::move(fetcher), systemClock());
+  if (!v) {
+    return v.error();
+  }
+  return std::shared_ptr<auth::TokenVerifier>(std::move(*v));
+}
+
 // The embedded authorization server: its routes serve beside the endpoint; `issuer` is filled.
 Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(const config::Config& c,
                                                                    std::string& issuer) {
@@ -187,8 +210,8 @@ Result<std::shared_ptr<auth::TokenVerifier>> oauthVerifier(const config::Config&
       return (*as)->verifier();
     }
     case config::AuthMode::Jwt:
-      // Fails closed until the JWT verifier (auth/jwt_verifier.h) is part of this build.
-      return Error(1, "auth.mode \"jwt\" is not available in this build");
+      issuer = c.auth.jwt.issuer;
+      return jwtVerifier(c);
     case config::AuthMode::None:
       break;
   }
