@@ -5,6 +5,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -37,5 +39,44 @@ struct ValidateOptions {
 };
 CLI::App* addValidateCommand(CLI::App& app, ValidateOptions& options);
 int runValidate(const ValidateOptions& options);
+
+// Where the embedded authorization server keeps clients, users, grants and signing keys when
+// neither the configuration nor --store says otherwise.
+inline constexpr std::string_view kDefaultStoreUrl = "sqlite://./bastion-data/bastion.db";
+
+struct TokenOptions {  // bastion token issue
+  std::string config;     // empty: the embedded default
+  std::string store_url;  // empty: the configuration's [store] url
+  std::string sub;
+  std::string scope;  // space-separated
+  std::string ttl;    // "10m"
+  std::string client_id;
+};
+CLI::App* addTokenCommand(CLI::App& app, TokenOptions& options);
+int runTokenIssue(const TokenOptions& options);
+
+struct ClientsOptions {  // bastion clients add|list|remove
+  enum class Action { Add, List, Remove };
+  Action action = Action::List;
+  std::string config;     // empty: the embedded default
+  std::string store_url;  // empty: the configuration's [store] url
+  std::string name;       // add
+  std::vector<std::string> redirect_uris;
+  bool confidential = false;
+  std::vector<std::string> scopes;
+  std::string client_id;  // remove
+};
+CLI::App* addClientsCommand(CLI::App& app, ClientsOptions& options);
+int runClients(const ClientsOptions& options);
+
+struct UsersOptions {  // bastion users add|remove|revoke-consent (as-web)
+  enum class Action { Add, Remove, RevokeConsent };
+  Action action = Action::Add;
+  std::string store_url;
+  std::string name;
+  std::string client_id;  // revoke-consent
+};
+CLI::App* addUsersCommand(CLI::App& app, UsersOptions& options);
+int runUsers(const UsersOptions& options);
 
 }  // namespace bastion::cli

@@ -24,9 +24,15 @@ int main(int argc, char** argv) {
   bastion::cli::ServeOptions serve;
   bastion::cli::CheckOptions check;
   bastion::cli::ValidateOptions validate;
+  bastion::cli::TokenOptions token;
+  bastion::cli::ClientsOptions clients;
+  bastion::cli::UsersOptions users;
   CLI::App* serve_cmd = bastion::cli::addServeCommand(app, serve);
   CLI::App* check_cmd = bastion::cli::addCheckCommand(app, check);
   CLI::App* validate_cmd = bastion::cli::addValidateCommand(app, validate);
+  CLI::App* token_cmd = bastion::cli::addTokenCommand(app, token);
+  CLI::App* clients_cmd = bastion::cli::addClientsCommand(app, clients);
+  CLI::App* users_cmd = bastion::cli::addUsersCommand(app, users);
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version and exit");
 
   // CLI11 reports usage problems by exception; this is the one place they are caught.
@@ -45,6 +51,15 @@ int main(int argc, char** argv) {
   }
   if (validate_cmd->parsed()) {
     return bastion::cli::runValidate(validate);
+  }
+  if (token_cmd->parsed()) {
+    return bastion::cli::runTokenIssue(token);
+  }
+  if (clients_cmd->parsed()) {
+    return bastion::cli::runClients(clients);
+  }
+  if (users_cmd->parsed()) {
+    return bastion::cli::runUsers(users);
   }
   if (version_cmd->parsed()) {
     std::cout << "bastion " << kVersion << "\n";

@@ -1,118 +1,57 @@
 #include "oauth/keys.h"
 
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <mutex>
 
+#include "auth/jwt.h"
 #include "core/crypto.h"
 
 namespace bastion::oauth {
-
-// PENDING: the "jwt" helper's ES256 signer (src/auth/jwt.h) replaces this declaration.
-Result<std::string> signJwsEs256(EVP_PKEY* key, std::string_view kid, std::string_view typ,
-                                 std::string_view claims_json);
 
 namespace {
 
 using TimePoint = Clock::time_point;
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-using UniquePkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using UniqueBio = std::unique_ptr<BIO, BioFree>;
-using UniqueBn = std::unique_ptr<BIGNUM, BnFree>;
-
 Error keyError(KeyError code, std::string message) { return Error(code, std::move(message)); }
-
-std::optional<std::string> privatePem(EVP_PKEY* key) {
-  UniqueBio bio(BIO_new(BIO_s_mem()));
-  if (!bio ||
-      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    return std::nullopt;
-  }
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  if (n <= 0 || data == nullptr) {
-    return std::nullopt;
-  }
-  return std::string(data, static_cast<std::size_t>(n));
-}
-
-// A stored key must be an EC key on P-256: anything else is refused, not used.
-UniquePkey parsePrivatePem(const std::string& pem) {
-  if (pem.size() > 16 * 1024) {
-    return nullptr;
-  }
-  UniqueBio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) {
-    return nullptr;
-  }
-  UniquePkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!key || !EVP_PKEY_is_a(key.get(), "EC")) {
-    return nullptr;
-  }
-  char group[64] = {};
-  std::size_t len = 0;
-  if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
-                                     &len) != 1 ||
-      std::string_view(group, len) != "prime256v1") {
-    return nullptr;
-  }
-  return key;
-}
-
-std::optional<std::string> coordinate(EVP_PKEY* key, const char* name) {
-  BIGNUM* raw = nullptr;
-  if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) {
-    return std::nullopt;
-  }
-  UniqueBn bn(raw);
-  std::string out(32, '\0');
-  if (BN_bn2binpad(bn.get(), reinterpret_cast<unsigned char*>(out.data()), 32) != 32) {
-    return std::nullopt;
-  }
-  return crypto::base64UrlEncode(out);
-}
 
 struct PublicJwk {
   std::string kid;
-  boost::json::object jwk;
+  boost::json::object jwk;  // kty, crv, x, y, kid, alg, use
 };
 
-// The public JWK with kid = RFC 7638 thumbprint (SHA-256 over the required members in
-// lexicographic order, no whitespace).
-std::optional<PublicJwk> publicJwk(EVP_PKEY* key) {
-  auto x = coordinate(key, OSSL_PKEY_PARAM_EC_PUB_X);
-  auto y = coordinate(key, OSSL_PKEY_PARAM_EC_PUB_Y);
-  if (!x || !y) {
+// The public JWK of `key` with kid = its RFC 7638 thumbprint (SHA-256 over the required members
+// in lexicographic order, no whitespace), so a kid names exactly one key.
+std::optional<PublicJwk> publicJwk(evp_pkey_st* key) {
+  auto text = auth::publicJwkJson(key, "pending", auth::JwsAlg::ES256);
+  boost::system::error_code ec;
+  auto parsed = text ? boost::json::parse(*text, ec) : boost::json::value{};
+  if (!text || ec || !parsed.is_object()) {
     return std::nullopt;
   }
-  const std::string canonical =
-      R"({"crv":"P-256","kty":"EC","x":")" + *x + R"(","y":")" + *y + R"("})";
+  auto& jwk = parsed.as_object();
+  const auto* x = jwk.if_contains("x");
+  const auto* y = jwk.if_contains("y");
+  if (x == nullptr || y == nullptr || !x->is_string() || !y->is_string()) {
+    return std::nullopt;
+  }
+  const std::string canonical = R"({"crv":"P-256","kty":"EC","x":")" +
+                                std::string(x->get_string()) + R"(","y":")" +
+                                std::string(y->get_string()) + R"("})";
   PublicJwk out;
   out.kid = crypto::base64UrlEncode(crypto::sha256(canonical));
-  out.jwk = {{"kty", "EC"},    {"crv", "P-256"}, {"x", *x},     {"y", *y},
-             {"kid", out.kid}, {"alg", "ES256"}, {"use", "sig"}};
+  jwk["kid"] = out.kid;
+  if (!auth::parseJwk(boost::json::serialize(jwk))) {
+    return std::nullopt;  // what we publish must be what verifiers accept
+  }
+  out.jwk = std::move(jwk);
   return out;
 }
 
 struct LiveKey {
   store::SigningKey record;
-  UniquePkey key;
-  boost::json::object jwk;
+  auth::UniquePkey key;  // private
+  PublicJwk pub;
 };
 
 class StoredKeyManager final : public KeyManager {
@@ -147,7 +86,7 @@ class StoredKeyManager final : public KeyManager {
         return keyError(KeyError::StoreFailed, "cannot store signing key");
       }
     }
-    return signJwsEs256(current->key.get(), current->record.kid, typ, claims_json);
+    return auth::signEs256(current->key.get(), current->record.kid, typ, claims_json);
   }
 
   Result<std::string> jwks() override {
@@ -157,7 +96,7 @@ class StoredKeyManager final : public KeyManager {
     }
     boost::json::array keys;
     for (const auto& k : keys_) {
-      keys.push_back(k.jwk);
+      keys.push_back(k.pub.jwk);
     }
     return boost::json::serialize(boost::json::object{{"keys", std::move(keys)}});
   }
@@ -173,6 +112,25 @@ class StoredKeyManager final : public KeyManager {
     }
     last_kid_reload_ = now;
     return reload() && knows(kid);
+  }
+
+  Result<std::shared_ptr<const auth::JwkSet>> verificationKeys() override {
+    std::lock_guard lock(mu_);
+    if (auto r = maintain(clock_.now()); !r) {
+      return r.error();
+    }
+    if (!key_set_) {
+      auto set = std::make_shared<auth::JwkSet>();
+      for (const auto& k : keys_) {
+        auto copy = auth::parseJwk(boost::json::serialize(k.pub.jwk));
+        if (!copy) {
+          return keyError(KeyError::BadStoredKey, "a published key does not parse");
+        }
+        set->keys.push_back(std::move(*copy));
+      }
+      key_set_ = std::move(set);
+    }
+    return key_set_;
   }
 
   Result<std::string> currentKid() override {
@@ -191,6 +149,8 @@ class StoredKeyManager final : public KeyManager {
  private:
   // Helpers below expect mu_ held.
 
+  void changed() { key_set_.reset(); }
+
   bool knows(std::string_view kid) const {
     return std::any_of(keys_.begin(), keys_.end(),
                        [&](const LiveKey& k) { return k.record.kid == kid; });
@@ -203,14 +163,15 @@ class StoredKeyManager final : public KeyManager {
     }
     std::vector<LiveKey> loaded;
     for (auto& record : *stored) {
-      UniquePkey key = parsePrivatePem(record.private_pem);
-      auto jwk = key ? publicJwk(key.get()) : std::nullopt;
+      auto key = auth::es256KeyFromPem(record.private_pem);
+      auto jwk = key ? publicJwk(key->get()) : std::nullopt;
       if (!jwk || jwk->kid != record.kid) {
         return keyError(KeyError::BadStoredKey, "a stored signing key is unusable");
       }
-      loaded.push_back(LiveKey{std::move(record), std::move(key), std::move(jwk->jwk)});
+      loaded.push_back(LiveKey{std::move(record), std::move(*key), std::move(*jwk)});
     }
     keys_ = std::move(loaded);
+    changed();
     next_reload_ = clock_.now() + policy_.reload_interval;
     return {};
   }
@@ -229,10 +190,10 @@ class StoredKeyManager final : public KeyManager {
   }
 
   Result<void> generate(TimePoint now, TimePoint signs_from) {
-    UniquePkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-    auto pem = key ? privatePem(key.get()) : std::nullopt;
-    auto jwk = key ? publicJwk(key.get()) : std::nullopt;
-    if (!pem || !jwk) {
+    auto key = auth::generateEs256Key();
+    auto pem = key ? auth::privateKeyToPem(key->get()) : Result<std::string>(Error());
+    auto jwk = key ? publicJwk(key->get()) : std::nullopt;
+    if (!key || !pem || !jwk) {
       return keyError(KeyError::GenerateFailed, "cannot generate a P-256 key");
     }
     store::SigningKey record;
@@ -245,7 +206,8 @@ class StoredKeyManager final : public KeyManager {
     if (!store_->putSigningKey(record)) {
       return keyError(KeyError::StoreFailed, "cannot store signing key");
     }
-    keys_.insert(keys_.begin(), LiveKey{std::move(record), std::move(key), std::move(jwk->jwk)});
+    keys_.insert(keys_.begin(), LiveKey{std::move(record), std::move(*key), std::move(*jwk)});
+    changed();
     return {};
   }
 
@@ -261,6 +223,7 @@ class StoredKeyManager final : public KeyManager {
       if (it->record.remove_after <= now) {
         (void)store_->deleteSigningKey(it->record.kid);  // another process may have done it
         it = keys_.erase(it);
+        changed();
       } else {
         ++it;
       }
@@ -294,9 +257,10 @@ class StoredKeyManager final : public KeyManager {
   const KeyPolicy policy_;
 
   std::mutex mu_;
-  std::vector<LiveKey> keys_;    // GUARDED_BY(mu_), newest first
-  TimePoint next_reload_{};      // GUARDED_BY(mu_)
-  TimePoint last_kid_reload_{};  // GUARDED_BY(mu_)
+  std::shared_ptr<const auth::JwkSet> key_set_;  // GUARDED_BY(mu_); null: rebuild
+  std::vector<LiveKey> keys_;                    // GUARDED_BY(mu_), newest first
+  TimePoint next_reload_{};                      // GUARDED_BY(mu_)
+  TimePoint last_kid_reload_{};                  // GUARDED_BY(mu_)
 };
 
 }  // namespace

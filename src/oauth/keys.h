@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/jwk.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "store/store.h"
@@ -60,6 +61,9 @@ class KeyManager {
   // Re-reads the keys from the store if `kid` is not among them, at most once per second
   // (a token signed by another process's new key). True if `kid` is now known.
   virtual bool refreshForKid(std::string_view kid) = 0;
+
+  // The published public keys, for verifying our own tokens (shared, rebuilt when keys change).
+  [[nodiscard]] virtual Result<std::shared_ptr<const auth::JwkSet>> verificationKeys() = 0;
 
   // The kid of the key that signs now (tests and diagnostics).
   [[nodiscard]] virtual Result<std::string> currentKid() = 0;
