@@ -9,8 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <deque>
 #include <mutex>
+#include <thread>
 
 #include "core/clock.h"
 #include "core/web.h"
@@ -259,6 +261,32 @@ TEST_F(IntrospectionVerifierTest, CacheStaysWithinItsBound) {
   fetcher->answerJson(active(seconds(50)));
   ASSERT_TRUE(v->verify("a"));  // asked again
   EXPECT_EQ(fetcher->requests.size(), 4u);
+}
+
+TEST_F(IntrospectionVerifierTest, ConcurrentVerifiesAreSafe) {
+  // verify() from several threads: every call succeeds and the shared cache stays consistent.
+  auto v = make();
+  for (int i = 0; i < 8; ++i) {
+    fetcher->answerJson(active(seconds(300)));
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      for (int j = 0; j < 20; ++j) {
+        if (v->verify(i % 2 == 0 ? "even" : "odd")) {
+          ++ok;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(ok.load(), 160);
+  std::lock_guard<std::mutex> lock(fetcher->mu_);
+  EXPECT_GE(fetcher->requests.size(), 2u);
+  EXPECT_LE(fetcher->requests.size(), 8u);
 }
 
 TEST(IntrospectionConfigTest, RefusesIncompleteConfiguration) {
