@@ -159,8 +159,13 @@ Result<std::shared_ptr<auth::TokenVerifier>> jwtVerifier(const config::Config& c
   }
   o.skew = j.skew;
   o.jwks_uri = j.jwks_uri;
-  o.allow_http = j.issuer.starts_with("http://") || j.jwks_uri.starts_with("http://");
-  auto fetcher = fetcherFor(o.allow_http ? "http://" : "https://");
+  // An http issuer is admitted by config only on a loopback host: development.
+  const bool loopback_http = j.issuer.starts_with("http://") || j.jwks_uri.starts_with("http://");
+  o.allow_http = loopback_http || j.fetch.allow_http;
+  auto fetcher = net::makeHttpFetcher(net::FetchPolicy{
+      .allow_http = o.allow_http,
+      .allow_private_addresses = loopback_http || j.fetch.allow_private_addresses,
+      .ca_file = j.fetch.ca_file});
   auto v = auth::makeJwksVerifier(std::move(o), std::move(fetcher), systemClock());
   if (!v) {
     return v.error();
@@ -190,7 +195,11 @@ Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(const config:
   }
   oauth::AsDependencies deps;
   deps.store = std::move(*store);
-  deps.fetcher = net::makeHttpFetcher(net::FetchPolicy{});  // CIMD: public https only
+  // Client ID Metadata Documents: public https only, unless loosened for development.
+  deps.fetcher = net::makeHttpFetcher(net::FetchPolicy{.allow_http = e.fetch.allow_http,
+                                                       .allow_private_addresses =
+                                                           e.fetch.allow_private_addresses,
+                                                       .ca_file = e.fetch.ca_file});
   return oauth::AuthorizationServer::create(std::move(*options), std::move(deps));
 }
 

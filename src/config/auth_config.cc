@@ -8,6 +8,7 @@
 #include <array>
 #include <boost/url/parse.hpp>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 
 #include "config/config_internal.h"
@@ -134,6 +135,21 @@ void readImplications(const toml::table& table, Diagnostics& diags, AuthConfig& 
   }
 }
 
+void readFetch(const toml::table& table, Diagnostics& diags, std::string path, FetchConfig& out) {
+  TableReader r(table, path, diags);
+  r.readBool("allow_http", out.allow_http);
+  r.readBool("allow_private_addresses", out.allow_private_addresses);
+  if (const auto* s = r.string("ca_file")) {
+    if (std::FILE* f = std::fopen(s->get().c_str(), "rb"); f != nullptr) {
+      std::fclose(f);
+      out.ca_file = s->get();
+    } else {
+      r.error(*s, "ca_file", "cannot read file \"" + s->get() + "\"");
+    }
+  }
+  r.finish();
+}
+
 void readJwt(const toml::table& table, Diagnostics& diags, JwtAuthConfig& out) {
   TableReader r(table, "auth.jwt", diags);
   if (const auto* s = r.string("issuer")) {
@@ -181,6 +197,9 @@ void readJwt(const toml::table& table, Diagnostics& diags, JwtAuthConfig& out) {
   } else {
     out.skew = std::chrono::duration_cast<std::chrono::seconds>(skew);
   }
+  if (const toml::table* t = r.table("fetch")) {
+    readFetch(*t, diags, "auth.jwt.fetch", out.fetch);
+  }
   r.finish();
 }
 
@@ -226,6 +245,9 @@ void readEmbedded(const toml::table& table, Diagnostics& diags, EmbeddedAuthConf
   out.refresh_token_ttl = std::chrono::duration_cast<std::chrono::seconds>(refresh);
   r.readBool("dynamic_registration", out.dynamic_registration);
   r.readBool("metadata_documents", out.metadata_documents);
+  if (const toml::table* t = r.table("fetch")) {
+    readFetch(*t, diags, "auth.embedded.fetch", out.fetch);
+  }
   r.finish();
 }
 

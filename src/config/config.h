@@ -80,12 +80,21 @@ struct ServerConfig {
 enum class AuthMode { None, Embedded, Jwt, Introspection };
 std::string_view authModeName(AuthMode mode);
 
+// Outbound fetches (JWKS and discovery, Client ID Metadata Documents) go through the SSRF guard;
+// these loosen it for development only.
+struct FetchConfig {
+  bool allow_http = false;               // plain http targets
+  bool allow_private_addresses = false;  // loopback, private and link-local targets
+  std::string ca_file;                   // extra trust anchors (PEM); empty: the system store
+};
+
 // JWT access tokens (RFC 9068) from an external issuer.
 struct JwtAuthConfig {
   std::string issuer;    // exact `iss`; also where discovery (RFC 8414 / OIDC) starts
   std::string jwks_uri;  // empty: found through the issuer's metadata
   std::vector<std::string> algorithms{"RS256", "PS256", "ES256", "EdDSA"};  // allow-list
   std::chrono::seconds skew{60};  // tolerance on exp, nbf, iat
+  FetchConfig fetch;              // [auth.jwt.fetch]
 };
 
 // Opaque tokens checked with RFC 7662 introspection.
@@ -104,6 +113,7 @@ struct EmbeddedAuthConfig {
   std::chrono::seconds refresh_token_ttl{std::chrono::hours(24 * 30)};
   bool dynamic_registration = true;  // RFC 7591 at /register
   bool metadata_documents = true;    // Client ID Metadata Documents (client_id as HTTPS URL)
+  FetchConfig fetch;                 // [auth.embedded.fetch], for metadata documents
 };
 
 // How the stdio principal is established when auth.mode is not `none`: a bearer token from the

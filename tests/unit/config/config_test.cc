@@ -384,6 +384,8 @@ access_token_ttl = "5m"
 refresh_token_ttl = "168h"
 dynamic_registration = false
 metadata_documents = false
+[auth.embedded.fetch]
+allow_private_addresses = true
 [store]
 url = "sqlite:///var/lib/bastion/b.db"
 )");
@@ -393,6 +395,8 @@ url = "sqlite:///var/lib/bastion/b.db"
   EXPECT_EQ(c->auth.embedded.refresh_token_ttl, std::chrono::hours(24 * 7));
   EXPECT_FALSE(c->auth.embedded.dynamic_registration);
   EXPECT_FALSE(c->auth.embedded.metadata_documents);
+  EXPECT_TRUE(c->auth.embedded.fetch.allow_private_addresses);
+  EXPECT_FALSE(c->auth.embedded.fetch.allow_http);
   EXPECT_EQ(c->store.url, "sqlite:///var/lib/bastion/b.db");
   EXPECT_EQ(c->server.public_url, "http://127.0.0.1:8080/mcp");
   EXPECT_EQ(c->auth.scopes_supported, std::vector<std::string>{"mcp:tools"}) << "the default stays";
