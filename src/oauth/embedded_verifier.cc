@@ -1,8 +1,9 @@
 // Verification of the embedded server's own access tokens (auth.mode = "embedded").
 //
-// The expensive part (signature) runs once per token: a verdict is cached under SHA-256 of the
-// token until the token expires. Revocation is not cached: every call re-checks the token's jti
-// and family against the in-memory revocation list (the first check also asks the store).
+// The expensive part (signature) runs once per token: the verdict goes into auth::TokenCache
+// (keyed by SHA-256 of the token, bounded, until min(exp, 5 min)). The first check of a token
+// asks the store whether its jti or family is revoked; afterwards, any new revocation this
+// process learns of (RevocationList::generation) empties the cache, so the next call re-checks.
 
 #include <array>
 #include <boost/json.hpp>
@@ -10,7 +11,7 @@
 #include <unordered_map>
 
 #include "auth/jwt.h"
-#include "core/crypto.h"
+#include "auth/token_cache.h"
 #include "oauth/access_token.h"
 #include "oauth/state.h"
 
@@ -20,7 +21,6 @@ namespace {
 
 constexpr std::array kAllowed = {auth::JwsAlg::ES256};
 constexpr std::chrono::seconds kSkew{60};
-constexpr std::size_t kMaxCachedTokens = 10'000;
 
 std::string stringClaim(const boost::json::object& claims, std::string_view name) {
   const auto* v = claims.if_contains(name);
@@ -56,68 +56,37 @@ class EmbeddedVerifier final : public auth::TokenVerifier {
       return auth::AuthError::TokenTooLarge;
     }
     const auto now = s_.deps.clock->now();
-    std::string key = crypto::sha256(token);
-    if (auto cached = lookup(key, now)) {
-      // Memory only: a revocation through this process is already there; the store was asked
-      // when the token was first seen.
-      auto revoked = s_.revocations->isRevoked(cached->family_id, cached->jti, false);
-      if (!revoked || *revoked) {
-        forget(key);
-        return auth::AuthError::Revoked;
-      }
-      return cached->verified;
+    const std::uint64_t generation = currentGeneration();
+    if (auto hit = cache_.lookup(token, now)) {
+      return *hit;
     }
     auto claims = verifyAccessToken(s_, token);
     if (!claims) {
       return claims.error();
     }
-    Entry entry{auth::VerifiedToken{claims->principal, claims->expires}, claims->jti,
-                claims->family_id};
-    remember(std::move(key), entry, now);
-    return entry.verified;
+    auth::VerifiedToken verified{claims->principal, claims->expires};
+    cache_.insert(token, verified, now);
+    // A revocation that landed while this token was being checked may have cleared the cache
+    // before the insert: take the entry back out (the revoker bumps, then clears).
+    if (s_.revocations->generation() != generation) {
+      cache_.erase(token);
+    }
+    return verified;
   }
 
  private:
-  struct Entry {
-    auth::VerifiedToken verified;
-    std::string jti;
-    std::string family_id;
-  };
-
-  std::optional<Entry> lookup(const std::string& key, Clock::time_point now) {
-    std::lock_guard lock(mu_);
-    auto it = cache_.find(key);
-    if (it == cache_.end()) {
-      return std::nullopt;
+  // Drops every cached verdict once something new has been revoked.
+  std::uint64_t currentGeneration() {
+    const std::uint64_t g = s_.revocations->generation();
+    if (seen_generation_.exchange(g) != g) {
+      cache_.clear();
     }
-    if (now >= it->second.verified.expires) {
-      cache_.erase(it);  // expired: verify again (and be refused with the exact reason)
-      return std::nullopt;
-    }
-    return it->second;
-  }
-
-  void forget(const std::string& key) {
-    std::lock_guard lock(mu_);
-    cache_.erase(key);
-  }
-
-  // Bounded: when full, expired entries go; if that frees nothing, the cache starts over (a
-  // cache miss costs one signature check, never a wrong verdict).
-  void remember(std::string key, const Entry& entry, Clock::time_point now) {
-    std::lock_guard lock(mu_);
-    if (cache_.size() >= kMaxCachedTokens) {
-      std::erase_if(cache_, [&](const auto& e) { return now >= e.second.verified.expires; });
-      if (cache_.size() >= kMaxCachedTokens) {
-        cache_.clear();
-      }
-    }
-    cache_.insert_or_assign(std::move(key), entry);
+    return g;
   }
 
   AuthorizationServerState& s_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Entry> cache_;  // GUARDED_BY(mu_), key: SHA-256 of the token
+  auth::TokenCache cache_;
+  std::atomic<std::uint64_t> seen_generation_{0};
 };
 
 }  // namespace

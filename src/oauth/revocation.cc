@@ -4,6 +4,14 @@
 
 namespace bastion::oauth {
 
+namespace {
+
+std::int64_t nanos(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
 RevocationList::RevocationList(std::shared_ptr<store::Store> store, const Clock& clock,
                                std::chrono::seconds poll_interval)
     : store_(std::move(store)), clock_(clock), poll_interval_(poll_interval) {}
@@ -16,7 +24,9 @@ Result<void> RevocationList::revokeFamily(std::string_view family_id) {
     return r;
   }
   std::lock_guard lock(mu_);
-  families_.emplace(family_id);
+  if (families_.emplace(family_id).second) {
+    ++generation_;
+  }
   return {};
 }
 
@@ -28,7 +38,9 @@ Result<void> RevocationList::revokeJti(std::string_view jti, Clock::time_point e
     return r;
   }
   std::lock_guard lock(mu_);
-  jtis_[std::string(jti)] = expires;
+  if (jtis_.insert_or_assign(std::string(jti), expires).second) {
+    ++generation_;
+  }
   return {};
 }
 
@@ -59,18 +71,26 @@ Result<bool> RevocationList::isRevoked(std::string_view family_id, std::string_v
   return false;
 }
 
+std::uint64_t RevocationList::generation() {
+  pollIfDue();
+  return generation_.load();
+}
+
 // Pulls families revoked elsewhere since the last poll, and forgets jti entries whose tokens
 // have expired (they can no longer verify anyway). A failed poll is retried next interval;
 // checks of uncached tokens still ask the store, so the failure does not open anything.
 void RevocationList::pollIfDue() {
   const auto now = clock_.now();
+  if (nanos(now) < next_poll_ns_.load(std::memory_order_relaxed)) {
+    return;
+  }
   Clock::time_point since;
   {
     std::lock_guard lock(mu_);
-    if (now < next_poll_) {
-      return;
+    if (nanos(now) < next_poll_ns_.load()) {
+      return;  // another thread claimed this poll
     }
-    next_poll_ = now + poll_interval_;
+    next_poll_ns_.store(nanos(now + poll_interval_));
     since = last_poll_;
     std::erase_if(jtis_, [&](const auto& entry) { return entry.second <= now; });
   }
@@ -79,7 +99,13 @@ void RevocationList::pollIfDue() {
     return;
   }
   std::lock_guard lock(mu_);
-  families_.insert(families->begin(), families->end());
+  bool added = false;
+  for (auto& f : *families) {
+    added = families_.insert(std::move(f)).second || added;
+  }
+  if (added) {
+    ++generation_;
+  }
   // The next poll overlaps this one by an interval: a revocation stamped by another process's
   // clock just before `now` is not skipped. Re-reading a family is harmless.
   last_poll_ = now - poll_interval_;

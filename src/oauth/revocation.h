@@ -6,8 +6,14 @@
 // Freshness: revocations made through this process are visible at once. Families revoked by
 // another process sharing the store are pulled at most every `poll_interval`; a jti revoked by
 // another process is seen on the first (uncached) check of that token only.
+//
+// generation() changes whenever something new is revoked (here or found by a poll): a verdict
+// cache keyed on it (the embedded verifier's) is dropped then, so cached verdicts never outlive
+// a revocation this process knows of.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +42,9 @@ class RevocationList {
   [[nodiscard]] Result<bool> isRevoked(std::string_view family_id, std::string_view jti,
                                        bool ask_store);
 
+  // Polls the store if due, then returns the revocation generation. Cheap when not due.
+  std::uint64_t generation();
+
  private:
   void pollIfDue();  // mu_ not held
 
@@ -47,7 +56,10 @@ class RevocationList {
   std::unordered_set<std::string> families_;                 // GUARDED_BY(mu_)
   std::unordered_map<std::string, Clock::time_point> jtis_;  // GUARDED_BY(mu_), jti -> exp
   Clock::time_point last_poll_{};                            // GUARDED_BY(mu_)
-  Clock::time_point next_poll_{};                            // GUARDED_BY(mu_)
+  // When the next poll is due, as nanoseconds since the epoch: read without the lock on the
+  // hot path, claimed under it.
+  std::atomic<std::int64_t> next_poll_ns_{0};
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 }  // namespace bastion::oauth

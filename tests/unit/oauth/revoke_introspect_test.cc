@@ -36,6 +36,23 @@ TEST_F(Revocation, RevokedAccessTokenRefusedByAnotherServerOnTheStore) {
   EXPECT_EQ(verifyError(access), auth::AuthError::Revoked);
 }
 
+TEST_F(Revocation, FamilyRevokedByAnotherServerReachesCachedVerdicts) {
+  // A family revoked through another server on the same store is refused here, even for a
+  // token already cached, once this server's revocation poll (5 s) has run.
+  auto tokens = redeemFreshCode();
+  const std::string access = str(tokens, "access_token");
+  ASSERT_FALSE(verifyError(access).has_value());  // cached here
+  auto here = as_;
+  createServer();  // as_ is now the other server
+  ASSERT_EQ(
+      post("/revoke", {{"token", str(tokens, "refresh_token")}, {"client_id", kPublicId}}).status,
+      200);
+  clock_.advance(seconds(5));
+  auto v = here->verifier()->verify(access);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error(), auth::AuthError::Revoked);
+}
+
 TEST_F(Revocation, RevokingRefreshTokenRevokesFamily) {
   // A revoked refresh token takes its family down: it and the access tokens stop working.
   auto tokens = redeemFreshCode();
