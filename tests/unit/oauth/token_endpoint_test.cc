@@ -1,5 +1,12 @@
 // /token: the three grants, and one test per attack on them (RFC 6749, OAuth 2.1, RFC 9700).
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <barrier>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
 
 #include "as_fixture.h"
 
@@ -369,6 +376,81 @@ TEST_F(TokenEndpoint, NonFormBodyAndGetRefused) {
   auto r = get("/token");
   EXPECT_EQ(r.status, 405);
   EXPECT_EQ(header(r, "allow"), "POST");
+}
+
+// ---- against a database file -----------------------------------------------------------------
+
+// The same server over a SQLite file in a private temporary directory.
+class TokenEndpointOnFile : public TokenEndpoint {
+ protected:
+  std::string storeUrl() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "bastion-as-XXXXXX").string();
+    dir_ = ::mkdtemp(tmpl.data());
+    return "sqlite://" + (dir_ / "bastion.db").string();
+  }
+  void TearDown() override {
+    as_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::string fileBytes() const {
+    std::string all;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::ifstream in((dir_ / "bastion.db").string() + suffix, std::ios::binary);
+      all.append(std::istreambuf_iterator<char>(in), {});
+    }
+    return all;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(TokenEndpointOnFile, NoClearCodeTokenOrSecretInTheDatabase) {
+  // After codes, refresh rotation and client_credentials, the file holds hashes, never the
+  // clear code, refresh tokens or client secret.
+  const std::string code = plantCode();
+  auto tokens = json(post("/token", codeForm(code)));
+  const std::string refresh = str(tokens, "refresh_token");
+  auto rotated = json(post("/token", refreshForm(refresh)));
+  ASSERT_FALSE(str(rotated, "refresh_token").empty());
+  ASSERT_EQ(post("/token", {{"grant_type", "client_credentials"}}, confidentialBasic()).status,
+            200);
+  const std::string bytes = fileBytes();
+  ASSERT_NE(bytes.find(crypto::sha256Hex(refresh)), std::string::npos);  // the scan sees rows
+  for (const std::string& clear :
+       {code, refresh, str(rotated, "refresh_token"), std::string(kConfidentialSecret)}) {
+    EXPECT_EQ(bytes.find(clear), std::string::npos) << clear;
+  }
+}
+
+TEST_F(TokenEndpointOnFile, ConcurrentCodeRedemptionHasOneWinner) {
+  // Racing redemptions of one code through the endpoint: one token response, the rest refused,
+  // and the winner's tokens revoked by the replays.
+  constexpr int kRacers = 6;
+  const std::string code = plantCode();
+  std::vector<web::Response> responses(kRacers);
+  std::barrier start(kRacers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kRacers; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      responses[static_cast<std::size_t>(i)] = post("/token", codeForm(code));
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  int winners = 0;
+  std::string access;
+  for (const auto& r : responses) {
+    if (r.status == 200) {
+      ++winners;
+      access = str(json(r), "access_token");
+    } else {
+      EXPECT_EQ(errorOf(r), "invalid_grant");
+    }
+  }
+  ASSERT_EQ(winners, 1);
+  EXPECT_EQ(verifyError(access), auth::AuthError::Revoked);
 }
 
 }  // namespace
