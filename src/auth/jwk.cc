@@ -69,13 +69,19 @@ std::optional<std::string> optionalString(const boost::json::object& o, std::str
   return std::string(v->get_string());
 }
 
-// A required base64url member decoded; nullopt if absent, not a string or not base64url.
-std::optional<std::string> b64Member(const boost::json::object& o, std::string_view name) {
+// A required, non-empty base64url member decoded: MissingMember if absent, BadMember if not a
+// string or not strict base64url.
+Result<std::string> b64Member(const boost::json::object& o, std::string_view name) {
   const auto* v = o.if_contains(name);
-  if (v == nullptr || !v->is_string()) {
-    return std::nullopt;
+  if (v == nullptr) {
+    return jwkError(JwkError::MissingMember, std::string(name) + " missing");
   }
-  return crypto::base64UrlDecode(std::string_view(v->get_string()));
+  auto decoded =
+      v->is_string() ? crypto::base64UrlDecode(std::string_view(v->get_string())) : std::nullopt;
+  if (!decoded || decoded->empty()) {
+    return jwkError(JwkError::BadMember, std::string(name) + " is not base64url");
+  }
+  return std::move(*decoded);
 }
 
 Result<UniquePkey> fromData(const char* type, OSSL_PARAM_BLD* bld) {
@@ -97,8 +103,8 @@ Result<UniquePkey> fromData(const char* type, OSSL_PARAM_BLD* bld) {
 Result<UniquePkey> rsaKey(const boost::json::object& o) {
   auto n = b64Member(o, "n");
   auto e = b64Member(o, "e");
-  if (!n || !e || n->empty() || e->empty()) {
-    return jwkError(JwkError::MissingMember, "RSA key needs n and e");
+  if (!n || !e) {
+    return !n ? n.error() : e.error();
   }
   UniqueBn bn_n(BN_bin2bn(bytes(*n), static_cast<int>(n->size()), nullptr));
   UniqueBn bn_e(BN_bin2bn(bytes(*e), static_cast<int>(e->size()), nullptr));
@@ -132,7 +138,7 @@ Result<UniquePkey> ecKey(const boost::json::object& o) {
   auto x = b64Member(o, "x");
   auto y = b64Member(o, "y");
   if (!x || !y) {
-    return jwkError(JwkError::MissingMember, "EC key needs x and y");
+    return !x ? x.error() : y.error();
   }
   // RFC 7518 section 6.2.1.2: full-length coordinates, 32 bytes each for P-256.
   if (x->size() != 32 || y->size() != 32) {
@@ -160,7 +166,7 @@ Result<UniquePkey> okpKey(const boost::json::object& o) {
   }
   auto x = b64Member(o, "x");
   if (!x) {
-    return jwkError(JwkError::MissingMember, "OKP key needs x");
+    return x.error();
   }
   if (x->size() != 32) {
     return jwkError(JwkError::BadMember, "Ed25519 public key must be 32 bytes");

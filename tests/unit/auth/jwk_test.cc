@@ -100,8 +100,12 @@ TEST(Jwk, RejectsWrongLengthsAndUnsupportedCurves) {
   EXPECT_EQ(codeOf(parseJwk(withMember(ecKey(), "crv", "P-384"))), code(JwkError::UnsupportedKey));
   EXPECT_EQ(codeOf(parseJwk(withMember(edKey(), "crv", "X25519"))), code(JwkError::UnsupportedKey));
   EXPECT_EQ(codeOf(parseJwk(withMember(ecKey(), "kty", "XYZ"))), code(JwkError::UnsupportedKey));
-  EXPECT_EQ(codeOf(parseJwk(withMember(ecKey(), "x", "not base64!"))),
-            code(JwkError::MissingMember));
+  EXPECT_EQ(codeOf(parseJwk(withMember(ecKey(), "x", "not base64!"))), code(JwkError::BadMember));
+  EXPECT_EQ(codeOf(parseJwk(withMember(rsaKey(), "n", 7))), code(JwkError::BadMember));
+  EXPECT_EQ(codeOf(parseJwk(withMember(rsaKey(), "e", ""))), code(JwkError::BadMember));
+  auto no_y = jwkObject(ecKey());
+  no_y.erase("y");
+  EXPECT_EQ(codeOf(parseJwk(boost::json::serialize(no_y))), code(JwkError::MissingMember));
   EXPECT_EQ(codeOf(parseJwk(R"({"kid":"x"})")), code(JwkError::MissingMember));
 }
 
