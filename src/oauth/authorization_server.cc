@@ -115,6 +115,13 @@ Result<std::string> AuthorizationServer::issueAccessToken(const std::string& sub
   if (sub.empty() || ttl.count() <= 0) {
     return Error(AsError::BadOptions, "a subject and a positive lifetime are required");
   }
+  // Each scope must be a valid scope-token (RFC 6749 §3.3): it is joined with spaces below.
+  for (const auto& scope : scopes) {
+    auto parsed = parseScope(scope);
+    if (!parsed || parsed->size() != 1) {
+      return Error(AsError::BadOptions, "invalid scope: " + scope);
+    }
+  }
   auto issued = mintAccessToken(
       *state_, AccessTokenGrant{sub, client_id, state_->options.resource, scopes, "", ttl});
   if (!issued) {

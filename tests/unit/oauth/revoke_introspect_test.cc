@@ -199,6 +199,23 @@ TEST_F(Revocation, EveryBitFlipOfTheSignatureRefused) {
   }
 }
 
+TEST_F(Revocation, IssuedTokenCarriesExactlyTheGivenIdentity) {
+  // `bastion token issue`: the token verifies with the given subject, scopes and client; a scope
+  // that is not one scope-token (space, quote, empty) is refused rather than split.
+  auto token = as_->issueAccessToken("svc", {"files:read", "admin"}, minutes(5), "ci");
+  ASSERT_TRUE(token);
+  auto v = as_->verifier()->verify(*token);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->principal.sub, "svc");
+  EXPECT_EQ(v->principal.client_id, "ci");
+  EXPECT_EQ(v->principal.scopes, (std::vector<std::string>{"files:read", "admin"}));
+  EXPECT_EQ(v->expires, clock_.now() + minutes(5));
+  for (const char* bad : {"a b", "", "q\"x"}) {
+    EXPECT_FALSE(as_->issueAccessToken("svc", {bad}, minutes(5))) << bad;
+  }
+  EXPECT_FALSE(as_->issueAccessToken("", {"files:read"}, minutes(5)));
+}
+
 // ---- metadata --------------------------------------------------------------------------------
 
 TEST_F(Revocation, MetadataNamesExactIssuerAndEndpoints) {
