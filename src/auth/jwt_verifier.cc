@@ -1,14 +1,11 @@
 #include "auth/jwt_verifier.h"
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
-#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <mutex>
 #include <set>
 
-#include "auth/strict_json.h"
+#include "auth/jwks_source.h"
 #include "net/fetch_url.h"
 
 namespace bastion::auth {
@@ -16,15 +13,16 @@ namespace {
 
 using TimePoint = Clock::time_point;
 
-constexpr std::size_t kMaxMetadataBytes = 64 * 1024;
-
 Error configError(JwtVerifierError code, std::string message) {
   return Error(code, std::move(message));
 }
 
-bool isAbsoluteHttpUrl(std::string_view url, bool allow_http) {
+// An absolute https (or, when allowed, http) URL without fragment or userinfo; a query only when
+// `allow_query` (an issuer identifier has none, RFC 8414 section 2).
+bool isAbsoluteHttpUrl(std::string_view url, bool allow_http, bool allow_query) {
   auto u = boost::urls::parse_absolute_uri(url);
-  if (!u || u->has_query() || u->has_fragment() || u->has_userinfo() || u->encoded_host().empty()) {
+  if (!u || (u->has_query() && !allow_query) || u->has_fragment() || u->has_userinfo() ||
+      u->encoded_host().empty()) {
     return false;
   }
   return u->scheme() == "https" || (allow_http && u->scheme() == "http");
@@ -56,18 +54,11 @@ std::set<std::string> kidsOf(const JwkSet* keys) {
   return out;
 }
 
-// Where the keys come from; null for a local key set.
-struct RemoteKeys {
-  std::shared_ptr<net::Fetcher> fetcher;
-  std::string jwks_uri;  // configured, or discovered (then guarded by the refresh mutex)
-};
-
 class JwtVerifierImpl final : public JwtVerifier {
  public:
-  JwtVerifierImpl(JwtVerifierOptions options, std::unique_ptr<RemoteKeys> remote,
-                  std::shared_ptr<const JwkSet> keys, const Clock& clock)
+  JwtVerifierImpl(JwtVerifierOptions options, std::shared_ptr<const JwkSet> keys,
+                  const Clock& clock)
       : options_(std::move(options)),
-        remote_(std::move(remote)),
         cache_(options_.cache),
         clock_(clock),
         keys_(std::move(keys)) {
@@ -77,6 +68,19 @@ class JwtVerifierImpl final : public JwtVerifier {
     verify_.claims.required_typ = options_.required_typ;
     verify_.allowed_algs = options_.allowed_algs;
     verify_.max_token_bytes = options_.max_token_bytes;
+  }
+
+  // Remote keys: called once, before the verifier is shared.
+  void useSource(std::shared_ptr<net::Fetcher> fetcher) {
+    JwksSourceOptions o{options_.issuer, options_.jwks_uri, options_.allow_http,
+                        options_.min_refresh_interval, options_.fetch_in_background};
+    source_ = std::make_unique<JwksSource>(
+        std::move(o), std::move(fetcher),
+        [this](JwkSet keys) {
+          replaceKeys(std::make_shared<const JwkSet>(std::move(keys)));
+          keys_fetched_at_.store(clock_.now());
+        },
+        clock_);
   }
 
   boost::system::result<VerifiedToken, AuthError> verify(std::string_view token) override {
@@ -102,8 +106,7 @@ class JwtVerifierImpl final : public JwtVerifier {
 
   Stats stats() const override {
     return {signature_checks_.load(std::memory_order_relaxed),
-            cache_hits_.load(std::memory_order_relaxed),
-            key_fetches_.load(std::memory_order_relaxed)};
+            cache_hits_.load(std::memory_order_relaxed), source_ ? source_->fetches() : 0};
   }
 
   void replaceKeys(std::shared_ptr<const JwkSet> keys) override {
@@ -119,12 +122,17 @@ class JwtVerifierImpl final : public JwtVerifier {
     }
   }
 
+  Result<void> refreshKeys() override { return source_ ? source_->fetchNow() : Result<void>(); }
+
  private:
   std::shared_ptr<const JwkSet> currentKeys() const {
     std::lock_guard lock(keys_mu_);
     return keys_;
   }
 
+  // Holding no keys (start-up), the request waits for a fetch: there is nothing else to do.
+  // Otherwise refreshes are asked for without waiting; with background fetching off they run
+  // inline and an unknown kid is retried against the new set.
   AuthResult<void> checkSignature(const Jwt& jwt, TimePoint now) {
     // Refused algorithms never cause a key fetch.
     const auto& allowed = verify_.allowed_algs;
@@ -132,15 +140,19 @@ class JwtVerifierImpl final : public JwtVerifier {
       return AuthError::AlgNotAllowed;
     }
     auto keys = currentKeys();
-    if (remote_ && (!keys || now - keys_fetched_at_.load() > options_.keys_max_age)) {
-      refresh(now);
+    if (source_ && !keys) {
+      source_->refresh(JwksSource::Wait::Yes);
+      keys = currentKeys();
+    } else if (source_ && now - keys_fetched_at_.load() > options_.keys_max_age) {
+      source_->refresh(JwksSource::Wait::No);
       keys = currentKeys();
     }
     if (!keys) {
       return AuthError::KeysUnavailable;
     }
     auto r = verifyOnce(jwt, *keys);
-    if (!r && r.error() == AuthError::UnknownKid && remote_ && !jwt.kid.empty() && refresh(now)) {
+    if (!r && r.error() == AuthError::UnknownKid && source_ && !jwt.kid.empty() &&
+        source_->refresh(JwksSource::Wait::No)) {
       keys = currentKeys();
       r = verifyOnce(jwt, *keys);
     }
@@ -155,85 +167,8 @@ class JwtVerifierImpl final : public JwtVerifier {
     return r;
   }
 
-  // Fetches the JWK Set unless the last attempt was under min_refresh_interval ago. True if a
-  // new key set is now in place.
-  bool refresh(TimePoint now) {
-    std::lock_guard lock(refresh_mu_);
-    if (attempted_ && now - last_attempt_ < options_.min_refresh_interval) {
-      return false;
-    }
-    attempted_ = true;
-    last_attempt_ = now;
-    key_fetches_.fetch_add(1, std::memory_order_relaxed);
-    auto keys = fetchKeys();
-    if (!keys) {
-      spdlog::warn("jwt: JWK Set of {} unavailable: {}", options_.issuer, keys.error().message);
-      return false;
-    }
-    replaceKeys(std::make_shared<const JwkSet>(std::move(*keys)));
-    keys_fetched_at_.store(now);
-    return true;
-  }
-
-  // Caller holds refresh_mu_.
-  Result<JwkSet> fetchKeys() {
-    if (remote_->jwks_uri.empty()) {
-      auto uri = discoverJwksUri();
-      if (!uri) {
-        return uri.error();
-      }
-      remote_->jwks_uri = std::move(*uri);
-    }
-    auto body = fetchJson(remote_->jwks_uri, kMaxJwksBytes);
-    if (!body) {
-      return body.error();
-    }
-    return parseJwkSet(*body);
-  }
-
-  Result<std::string> fetchJson(const std::string& url, std::size_t max_bytes) {
-    net::FetchRequest req{.url = url};
-    req.headers.emplace_back("Accept", "application/json");
-    req.max_bytes = max_bytes;
-    auto resp = remote_->fetcher->fetch(req);
-    if (!resp) {
-      return resp.error();
-    }
-    if (resp->status != 200) {
-      return Error(JwtVerifierError::BadJwksUri, "HTTP status " + std::to_string(resp->status));
-    }
-    return std::move(resp->body);
-  }
-
-  // The first metadata document that answers, whose issuer is ours and whose jwks_uri is an
-  // absolute https URL. A document for another issuer is not skipped but refused: it means the
-  // discovery URL is not the issuer's.
-  Result<std::string> discoverJwksUri() {
-    Error last(JwtVerifierError::BadIssuer, "no metadata document");
-    for (const auto& url : discoveryUrls(options_.issuer)) {
-      auto body = fetchJson(url, kMaxMetadataBytes);
-      if (!body) {
-        last = body.error();
-        continue;
-      }
-      auto doc = parseStrictJsonObject(*body);
-      const auto* iss = doc ? doc->if_contains("issuer") : nullptr;
-      const auto* jwks = doc ? doc->if_contains("jwks_uri") : nullptr;
-      if (iss == nullptr || !iss->is_string() || iss->get_string() != options_.issuer) {
-        return Error(JwtVerifierError::BadIssuer, "metadata issuer does not match");
-      }
-      if (jwks == nullptr || !jwks->is_string() ||
-          !isAbsoluteHttpUrl(std::string_view(jwks->get_string()), options_.allow_http)) {
-        return Error(JwtVerifierError::BadJwksUri, "metadata jwks_uri is not https");
-      }
-      return std::string(jwks->get_string());
-    }
-    return last;
-  }
-
   const JwtVerifierOptions options_;
   VerifyOptions verify_;
-  const std::unique_ptr<RemoteKeys> remote_;  // jwks_uri GUARDED_BY(refresh_mu_)
   TokenCache cache_;
   const Clock& clock_;
 
@@ -241,13 +176,11 @@ class JwtVerifierImpl final : public JwtVerifier {
   std::shared_ptr<const JwkSet> keys_;  // GUARDED_BY(keys_mu_)
   std::atomic<TimePoint> keys_fetched_at_{TimePoint{}};
 
-  std::mutex refresh_mu_;
-  bool attempted_ = false;  // GUARDED_BY(refresh_mu_)
-  TimePoint last_attempt_;  // GUARDED_BY(refresh_mu_)
-
   std::atomic<std::uint64_t> signature_checks_{0};
   std::atomic<std::uint64_t> cache_hits_{0};
-  std::atomic<std::uint64_t> key_fetches_{0};
+
+  // Last: destroyed first, so its thread stops before the members its callback touches.
+  std::unique_ptr<JwksSource> source_;
 };
 
 }  // namespace
@@ -276,19 +209,19 @@ Result<std::shared_ptr<JwtVerifier>> makeJwksVerifier(JwtVerifierOptions options
   if (auto r = checkCommonOptions(options); !r) {
     return r.error();
   }
-  if (!isAbsoluteHttpUrl(options.issuer, options.allow_http)) {
+  if (!isAbsoluteHttpUrl(options.issuer, options.allow_http, false)) {
     return configError(JwtVerifierError::BadIssuer,
                        "jwt: issuer must be an https URL without query or fragment");
   }
-  if (!options.jwks_uri.empty() && !isAbsoluteHttpUrl(options.jwks_uri, options.allow_http)) {
+  if (!options.jwks_uri.empty() && !isAbsoluteHttpUrl(options.jwks_uri, options.allow_http, true)) {
     return configError(JwtVerifierError::BadJwksUri, "jwt: jwks_uri must be an https URL");
   }
   if (!fetcher) {
     return configError(JwtVerifierError::MissingFetcher, "jwt: no fetcher");
   }
-  auto remote = std::make_unique<RemoteKeys>(RemoteKeys{std::move(fetcher), options.jwks_uri});
-  return std::shared_ptr<JwtVerifier>(
-      std::make_shared<JwtVerifierImpl>(std::move(options), std::move(remote), nullptr, clock));
+  auto verifier = std::make_shared<JwtVerifierImpl>(std::move(options), nullptr, clock);
+  verifier->useSource(std::move(fetcher));
+  return std::shared_ptr<JwtVerifier>(std::move(verifier));
 }
 
 Result<std::shared_ptr<JwtVerifier>> makeLocalJwtVerifier(JwtVerifierOptions options,
@@ -301,7 +234,7 @@ Result<std::shared_ptr<JwtVerifier>> makeLocalJwtVerifier(JwtVerifierOptions opt
     return configError(JwtVerifierError::MissingKeys, "jwt: no key set");
   }
   return std::shared_ptr<JwtVerifier>(
-      std::make_shared<JwtVerifierImpl>(std::move(options), nullptr, std::move(keys), clock));
+      std::make_shared<JwtVerifierImpl>(std::move(options), std::move(keys), clock));
 }
 
 }  // namespace bastion::auth

@@ -19,6 +19,12 @@
 // `keys_max_age`, and on an unknown kid, but never more often than `min_refresh_interval`
 // (an attacker inventing kids gets at most one fetch per interval). If a refresh fails, the
 // keys already held stay in use; with none, tokens fail closed with KeysUnavailable.
+//
+// verify() runs on the server's I/O threads, so it waits for the network only while no keys are
+// held at all (the first request; call refreshKeys() at start-up to avoid even that). Later
+// refreshes run on a thread the verifier owns: a token signed by a key published since the last
+// fetch is refused (UnknownKid) until that fetch lands. Issuers publish keys ahead of use, and
+// keys_max_age bounds how long we stay behind.
 
 #include <chrono>
 #include <cstddef>
@@ -52,6 +58,7 @@ struct JwtVerifierOptions {
   std::chrono::seconds min_refresh_interval{30};
   std::chrono::seconds keys_max_age{std::chrono::hours(1)};
   bool allow_http = false;  // development: http issuer/jwks_uri (the fetcher must allow it too)
+  bool fetch_in_background = true;  // false: refreshes run inline in verify() (tests, tools)
 };
 
 enum class JwtVerifierError {
@@ -77,6 +84,10 @@ class JwtVerifier : public TokenVerifier {
   // verdicts are dropped when a kid of the old set is missing from the new one (a withdrawn
   // key stops working at once).
   virtual void replaceKeys(std::shared_ptr<const JwkSet> keys) = 0;
+
+  // Remote keys: fetches the JWK Set now, ignoring the refresh interval, and waits for it
+  // (start-up: fail fast, or warm the keys before the first request). Local keys: nothing.
+  [[nodiscard]] virtual Result<void> refreshKeys() = 0;
 };
 
 // Keys from the issuer's JWK Set through `fetcher`. Nothing is fetched here. Thread-safe;

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -67,6 +69,7 @@ JwtVerifierOptions remoteOptions() {
   o.issuer = std::string(kIssuer);
   o.audience = std::string(kAudience);
   o.jwks_uri = std::string(kJwksUri);
+  o.fetch_in_background = false;  // deterministic: refreshes run inline (background: see below)
   return o;
 }
 
@@ -347,6 +350,80 @@ TEST(JwtVerifierOptionsTest, InvalidOptionsAreRefusedAtCreation) {
   auto local = makeLocalJwtVerifier(remoteOptions(), nullptr, clock);
   ASSERT_FALSE(local);
   EXPECT_EQ(local.error().code, static_cast<int>(JwtVerifierError::MissingKeys));
+}
+
+// Serves one JWK Set; while closed, a fetch blocks until the test opens the gate.
+class GatedFetcher final : public net::Fetcher {
+ public:
+  Result<net::FetchResponse> fetch(const net::FetchRequest&) override {
+    std::unique_lock lock(mu_);
+    ++entered_;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return open_; });
+    return net::FetchResponse{.status = 200, .body = body_};
+  }
+  void setBody(std::string body) {
+    std::lock_guard lock(mu_);
+    body_ = std::move(body);
+  }
+  void setOpen(bool open) {
+    std::lock_guard lock(mu_);
+    open_ = open;
+    cv_.notify_all();
+  }
+  // Bounded wait (synchronisation with the verifier's thread, not a sleep): true once `n`
+  // fetches have started.
+  bool awaitEntered(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return entered_ >= n; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string body_;
+  bool open_ = true;
+  int entered_ = 0;
+};
+
+TEST(JwtVerifier, UnknownKidRefreshDoesNotBlockTheRequest) {
+  // With background fetching, a request with a new kid is answered at once (UnknownKid) while
+  // the refetch waits on the network; once it lands, the new key verifies.
+  ManualClock clock;
+  auto fetcher = std::make_shared<GatedFetcher>();
+  fetcher->setBody(jwksOf({jwkOf(ecKey())}));
+  JwtVerifierOptions o = remoteOptions();
+  o.fetch_in_background = true;
+  auto v = makeJwksVerifier(o, fetcher, clock);
+  ASSERT_TRUE(v);
+  ASSERT_TRUE((*v)->verify(sign(ecKey(), validClaims(clock.now()))));  // start-up fetch, inline
+
+  fetcher->setOpen(false);
+  fetcher->setBody(jwksOf({jwkOf(ecKey()), jwkOf(edKey())}));
+  clock.advance(seconds(31));
+  const std::string ed_token = sign(edKey(), validClaims(clock.now()));
+  auto answer = std::async(std::launch::async, [&] { return (*v)->verify(ed_token); });
+  const bool answered = answer.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  EXPECT_TRUE(answered) << "verify waited for the network";
+  EXPECT_TRUE(fetcher->awaitEntered(2));
+  fetcher->setOpen(true);
+  ASSERT_FALSE(answer.get());
+  ASSERT_TRUE((*v)->refreshKeys());  // serialised behind the background fetch
+  auto r = (*v)->verify(ed_token);
+  EXPECT_TRUE(r) << toString(r.error());
+}
+
+TEST(JwtVerifier, RefreshKeysFetchesAtStartup) {
+  // refreshKeys() fetches at once and reports failure, so serve can fail fast.
+  ManualClock clock;
+  auto fetcher = std::make_shared<FakeFetcher>();
+  auto v = makeJwksVerifier(remoteOptions(), fetcher, clock);
+  ASSERT_TRUE(v);
+  EXPECT_FALSE((*v)->refreshKeys());
+  fetcher->serve(std::string(kJwksUri), jwksOf({jwkOf(ecKey())}));
+  EXPECT_TRUE((*v)->refreshKeys());
+  EXPECT_TRUE((*v)->verify(sign(ecKey(), validClaims(clock.now()))));
+  EXPECT_EQ(fetcher->count(std::string(kJwksUri)), 2);
 }
 
 TEST(LocalJwtVerifier, VerifiesAgainstTheGivenKeysAndReplacesThemAtomically) {
