@@ -108,6 +108,7 @@ export async function fullFlow(kit, server, { era, registration, metadataDocumen
   assert.ok(consent.includes('127.0.0.1'), 'the consent page names the redirect host');
   if (registration === 'cimd') {
     assert.ok(consent.includes(new URL(metadataDocument.url).host), 'the consent page names the metadata document host');
+    assert.ok(metadataDocument.fetches() >= 1, 'the authorization server fetched the metadata document');
   }
   assert.ok(setCookies.length >= 1, 'the authorization server set a session cookie');
   for (const c of setCookies) {

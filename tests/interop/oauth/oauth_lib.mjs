@@ -694,6 +694,8 @@ export async function startMetadataDocumentServer(pki, { redirectUris, clientNam
     res.writeHead(404);
     res.end();
   });
+  let connections = 0;
+  server.on('connection', () => { connections++; });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -702,13 +704,13 @@ export async function startMetadataDocumentServer(pki, { redirectUris, clientNam
   return {
     url: documentUrl,
     fetches: () => fetches,
+    connections: () => connections,  // TCP connections, TLS handshake or not
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
 
-// The development settings a Client ID Metadata Document on 127.0.0.1 needs: the SSRF guard must
-// allow a private (loopback) address and trust the test CA. (Keys provided by the embedded
-// authorization server's configuration.)
+// The development settings a Client ID Metadata Document on 127.0.0.1 needs ([auth.embedded.fetch]):
+// the SSRF guard must allow a private (loopback) address, and the fetch must trust the test CA.
 export function cimdServerOptions(pki) {
   return {
     extraAuthEmbedded: [
