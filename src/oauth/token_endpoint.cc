@@ -250,6 +250,9 @@ web::Response refreshTokenGrant(AuthorizationServerState& s, const Authenticated
   if (!old) {
     return refusal;
   }
+  if (old->resource != s.options.resource) {
+    return invalidTarget();  // issued for a resource URI this server no longer serves
+  }
   // No escalation (RFC 6749 §6): a narrower scope may be asked for, never a wider one. The new
   // refresh token keeps the original grant's scope.
   const std::vector<std::string> scopes = requested ? *requested : old->scopes;

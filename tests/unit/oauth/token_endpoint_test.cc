@@ -242,6 +242,19 @@ TEST_F(TokenEndpoint, RefreshByAnotherClientRefused) {
   EXPECT_EQ(errorOf(r), "invalid_grant");
 }
 
+TEST_F(TokenEndpoint, RefreshForAnotherResourceRefused) {
+  // A refresh token issued for one resource URI mints nothing once the server serves another
+  // (public_url changed), and a resource parameter naming another audience is refused.
+  auto tokens = redeemFreshCode();
+  Form other = refreshForm(str(tokens, "refresh_token"));
+  other.emplace_back("resource", "https://evil.example/mcp");
+  EXPECT_EQ(errorOf(post("/token", other)), "invalid_target");
+  AsOptions moved = options();
+  moved.resource = "http://127.0.0.1:8080/v2/mcp";
+  createServer(moved);
+  EXPECT_EQ(errorOf(post("/token", refreshForm(str(tokens, "refresh_token")))), "invalid_target");
+}
+
 TEST_F(TokenEndpoint, ExpiredRefreshTokenRefused) {
   // Refresh tokens expire (30 days by default).
   auto tokens = redeemFreshCode();
