@@ -1,7 +1,8 @@
 // Interop, OAuth: the login and consent pages of the embedded authorization server driven in
 // headless Chromium (Debian's /usr/bin/chromium through playwright-core, page JavaScript off): a
 // full authorization for a pre-registered client ending on a loopback redirect with a code, which
-// is exchanged; screenshots of both pages; anti-framing (headers, and an iframe from another
+// is exchanged (once only); a second authorization with the remembered consent; Deny for another
+// client; screenshots of both pages; anti-framing (headers, and an iframe from another
 // origin that must stay empty while a frameable control page renders); the session cookie's
 // attributes. Once over plain HTTP and once with `bastion serve` on TLS (test CA made here).
 
@@ -21,14 +22,19 @@ const { chromium } = load('playwright-core');
 
 const CHROMIUM = process.env.BASTION_CHROMIUM ?? '/usr/bin/chromium';
 
-// A loopback listener standing in for the native app: records the first /callback request.
+// A loopback listener standing in for the native app: queues every /callback request.
 async function startCallbackListener() {
-  let resolveHit;
-  const hit = new Promise((resolve) => { resolveHit = resolve; });
+  const hits = [];
+  const waiters = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, `http://${req.headers.host}`);
     if (url.pathname === '/callback') {
-      resolveHit(url);
+      const waiter = waiters.shift();
+      if (waiter) {
+        waiter(url);
+      } else {
+        hits.push(url);
+      }
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!DOCTYPE html><title>Done</title><p id="done">Authorization received. You can close this window.</p>');
       return;
@@ -40,10 +46,16 @@ async function startCallbackListener() {
   const port = server.address().port;
   return {
     redirectUri: `http://127.0.0.1:${port}/callback`,
-    waitForHit: (ms) => Promise.race([hit, new Promise((_, reject) => {
-      const t = setTimeout(() => reject(new Error(`no callback within ${ms} ms`)), ms);
-      t.unref();
-    })]),
+    // The next callback request, waiting at most `ms`.
+    nextHit: (ms) => {
+      if (hits.length > 0) {
+        return Promise.resolve(hits.shift());
+      }
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no callback within ${ms} ms`)), ms);
+        waiters.push((url) => { clearTimeout(t); resolve(url); });
+      });
+    },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
@@ -160,7 +172,7 @@ async function browserPass({ tls }) {
 
       // Allow: the browser lands on the loopback redirect with code, state and iss.
       await page.click('button[name=decision][value=allow]');
-      const callback = await listener.waitForHit(20_000);
+      const callback = await listener.nextHit(20_000);
       await page.waitForSelector('#done');
       assert.equal(callback.searchParams.get('state'), state, 'state passed through');
       assert.equal(callback.searchParams.get('iss'), server.issuer, 'RFC 9207 iss');
@@ -195,16 +207,43 @@ async function browserPass({ tls }) {
       });
       assert.equal(again.status, 400, `a second use of the code: ${again.body}`);
 
-      // Anti-framing: another origin frames /authorize; the control frame renders, the
-      // authorization server's page does not.
-      const framing = await startFramingSite(authorizeUrl(server, clientId, listener.redirectUri, { challenge: pkce.challenge, state: randomSecret() }));
+      // Signed in, consent remembered: a second authorization goes straight back with a code.
+      const second = pkcePair();
+      const secondState = randomSecret();
+      await page.goto(authorizeUrl(server, clientId, listener.redirectUri, { challenge: second.challenge, state: secondState }));
+      const again2 = await listener.nextHit(20_000);
+      assert.equal(again2.searchParams.get('state'), secondState, 'remembered consent: state');
+      assert.ok(again2.searchParams.get('code'), 'remembered consent: a code without any page');
+      assert.notEqual(again2.searchParams.get('code'), code, 'a fresh code');
+
+      // Another application, same signed-in user: the consent page again, and Deny sends the
+      // browser back with access_denied (state and iss kept), no code.
+      const otherId = await server.addClient('Other App', [listener.redirectUri]);
+      const denyState = randomSecret();
+      const denyResponse = await page.goto(authorizeUrl(server, otherId, listener.redirectUri, { challenge: pkcePair().challenge, state: denyState }));
+      assert.equal(denyResponse.status(), 200);
+      assert.match(await page.textContent('main'), /Other App/, 'consent for the other application (no login: already signed in)');
+      assert.equal(await page.locator('input[type=password]').count(), 0, 'no login form when signed in');
+      await page.click('button[name=decision][value=deny]');
+      const denied = await listener.nextHit(20_000);
+      assert.equal(denied.searchParams.get('error'), 'access_denied', 'Deny -> access_denied');
+      assert.equal(denied.searchParams.get('state'), denyState, 'state kept on the error');
+      assert.equal(denied.searchParams.get('iss'), server.issuer, 'iss kept on the error');
+      assert.equal(denied.searchParams.get('code'), null, 'no code when denied');
+
+      // Anti-framing: another origin frames /authorize (for the application without remembered
+      // consent, so the answer is a page whether or not the frame carries the session); the
+      // control frame renders, the authorization server's page does not.
+      const framing = await startFramingSite(authorizeUrl(server, otherId, listener.redirectUri, { challenge: pkce.challenge, state: randomSecret() }));
       try {
         const attacker = await context.newPage();
         const refusals = [];
         attacker.on('console', (m) => refusals.push(m.text()));
         const victimResponse = attacker.waitForResponse((r) => r.url().startsWith(`${server.origin}/authorize`));
         await attacker.goto(framing.url, { waitUntil: 'load' });
-        const framedHeaders = await (await victimResponse).allHeaders();
+        const framed = await victimResponse;
+        assert.equal(framed.status(), 200, 'the framed /authorize answered with a page');
+        const framedHeaders = await framed.allHeaders();
         assertPageHeaders(framedHeaders, 'framed /authorize');
         const control = attacker.frame({ name: 'control' });
         assert.ok(control, 'the control frame exists');
