@@ -1,7 +1,7 @@
 // Interop, OAuth: the official TypeScript client v2 (@modelcontextprotocol/client 2.4.0) with its
 // own OAuth support, from a cold start against `bastion serve` with the embedded authorization
 // server: DCR and, separately, a Client ID Metadata Document, each in both protocol eras (the
-// legacy initialize handshake and 2026-07-28 pinned).
+// legacy initialize handshake and 2026-07-28 pinned); once more (DCR, modern) on TLS.
 
 import { test } from 'node:test';
 
@@ -48,3 +48,9 @@ for (const era of ['legacy', 'modern']) {
     }
   });
 }
+
+test('client v2, DCR, modern era, bastion serve on TLS (test CA): the same journey over https', { timeout: 120_000 }, async () => {
+  await withEmbedded({ label: 'client-v2-dcr-modern-tls', tls: true }, async (server) => {
+    await fullFlow(kit, server, { era: 'modern', registration: 'dcr' });
+  });
+});

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 
 import { checkDemoTools, sha256Hex } from '../lib.mjs';
 import {
-  FormBrowser, SCOPE, TestOAuthProvider, assertPageHeaders, assertSessionCookie, formBody, freePort,
+  FormBrowser, SCOPE, TestOAuthProvider, assertPageHeaders, assertSessionCookie, fetchTrusting, formBody, freePort,
   httpRequest, recordingFetch, verifyAccessToken,
 } from './oauth_lib.mjs';
 
@@ -51,7 +51,7 @@ export async function fullFlow(kit, server, { era, registration, metadataDocumen
     clientMetadataUrl: registration === 'cimd' ? metadataDocument.url : undefined,
     clientName: `${kit.label} (${registration}, ${era})`,
   });
-  const recorder = recordingFetch();
+  const recorder = recordingFetch(server.tls ? fetchTrusting(server.tls.ca) : fetch);
   const transportOptions = { authProvider: provider, fetch: recorder.fetch };
 
   // 1. Cold start: the first request is refused and the client discovers, registers and sends the

@@ -10,7 +10,7 @@
 // Environment: BASTION_BIN, the `bastion` program under test (set by tests/interop/run-all.sh);
 // BASTION_INTEROP_OUT, where screenshots and logs go (optional).
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, randomBytes, verify as cryptoVerify, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -18,6 +18,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import assert from 'node:assert/strict';
 
 import { bastionBin, freePort } from '../lib.mjs';
@@ -129,6 +130,39 @@ export function httpRequest(url, { method = 'GET', headers = {}, body, ca, timeo
     req.on('error', reject);
     req.end(body);
   });
+}
+
+// A fetch (enough for the MCP clients: JSON and streamed SSE bodies) that trusts `ca` for https;
+// Node's global fetch cannot be given a CA at run time.
+export function fetchTrusting(ca) {
+  return async (input, init = {}) => {
+    const request = new Request(input, init);
+    const u = new URL(request.url);
+    const lib = u.protocol === 'https:' ? https : http;
+    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+    return new Promise((resolve, reject) => {
+      const req = lib.request(u, {
+        method: request.method,
+        headers: Object.fromEntries(request.headers),
+        ca,
+        signal: request.signal,
+      }, (res) => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          for (const one of [v].flat()) {
+            headers.append(k, one);
+          }
+        }
+        const nullBody = [204, 205, 304].includes(res.statusCode) || request.method === 'HEAD';
+        if (nullBody) {
+          res.resume();
+        }
+        resolve(new Response(nullBody ? null : Readable.toWeb(res), { status: res.statusCode, headers }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  };
 }
 
 export function formBody(fields) {
@@ -649,7 +683,7 @@ export class TestOAuthProvider {
 
 // A fetch that records every exchange ({method, url, status, grant}) for assertions on the
 // sequence the client followed.
-export function recordingFetch() {
+export function recordingFetch(baseFetch = fetch) {
   const log = [];
   const wrapped = async (input, init = {}) => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
@@ -662,7 +696,7 @@ export function recordingFetch() {
     }
     const entry = { method, path: url.pathname, url: url.href, grant };
     log.push(entry);
-    const res = await fetch(input, init);
+    const res = await baseFetch(input, init);
     entry.status = res.status;
     entry.wwwAuthenticate = res.headers.get('www-authenticate') ?? undefined;
     return res;

@@ -1,7 +1,7 @@
 // Interop, OAuth: the official TypeScript SDK v1 client (@modelcontextprotocol/sdk 1.32.2) with its
 // own OAuth support, from a cold start against `bastion serve` with the embedded authorization
 // server, registering by DCR and, separately, by a Client ID Metadata Document; the legacy era
-// (2025-11-25, the only one v1 speaks).
+// (2025-11-25, the only one v1 speaks); once more with `bastion serve` on TLS.
 
 import { test } from 'node:test';
 
@@ -43,4 +43,10 @@ test('sdk v1, Client ID Metadata Document, legacy era: the same journey with an 
   } finally {
     tmp.dispose();
   }
+});
+
+test('sdk v1, DCR, legacy era, bastion serve on TLS (test CA): the same journey over https', { timeout: 120_000 }, async () => {
+  await withEmbedded({ label: 'sdk-v1-dcr-tls', tls: true }, async (server) => {
+    await fullFlow(kit, server, { era: 'legacy', registration: 'dcr' });
+  });
 });
