@@ -11,8 +11,9 @@
 #      token -> tools/call -> refresh), and the login and consent pages in headless Chromium
 #      (Debian chromium via playwright-core; screenshots in BUILD/interop/oauth).
 #   4. @modelcontextprotocol/conformance 0.2.0-alpha.12, `authorization` scenarios (the
-#      authorization-server suite) against the embedded authorization server, the browser part
-#      played by tests/interop/oauth/conformance_authorization.mjs; its checks count.
+#      authorization-server suite) against the embedded authorization server, over plain HTTP and
+#      TLS, the browser part played by tests/interop/oauth/conformance_authorization.mjs; its
+#      checks count.
 #   5. @modelcontextprotocol/conformance 0.2.0-alpha.12, the 2026-07-28 requirement set: only
 #      reported (BUILD/conformance-next.txt), never a failure of this script.
 # Everything runs with Node 22 from tools/node (make node). Each step has a time limit; servers
@@ -155,8 +156,9 @@ run_authorization() {
     "$root/tests/interop/oauth/conformance_authorization.mjs" "$conformance_next" \
     "$out/conformance-authorization" >"$log" 2>&1
   status=$?
-  sed -n '/=== SUMMARY ===/,$p' "$log"
-  totals="$(sed -n 's/^Total: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log")"
+  grep -E '^(##### pass|✓ |✗ |Total: |=== SUMMARY)' "$log"
+  # The last total is the driver's sum over its two passes (plain HTTP and TLS).
+  totals="$(sed -n 's/^Total: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -1)"
   if [[ -z "$totals" ]]; then
     echo "interop: the authorization scenarios ended without a total (status $status); see $log"
     tail -30 "$log"
