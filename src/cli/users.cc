@@ -2,6 +2,8 @@
 // login page. The password is read from standard input: without echo, twice, when it is a
 // terminal; the first line otherwise (a pipe). Only its argon2id hash is stored.
 
+#include "oauth/users.h"
+
 #include <termios.h>
 #include <unistd.h>
 
@@ -13,7 +15,6 @@
 #include "cli/commands.h"
 #include "core/clock.h"
 #include "core/random.h"
-#include "oauth/users.h"
 #include "store/store.h"
 
 namespace bastion::cli {
@@ -144,8 +145,8 @@ CLI::App* addUsersCommand(CLI::App& app, UsersOptions& options) {
   cmd->add_option("--store", options.store_url, "Store URL")
       ->default_val(std::string(kDefaultStoreUrl));
 
-  CLI::App* add = cmd->add_subcommand(
-      "add", "Add a user, or replace its password (read from standard input)");
+  CLI::App* add =
+      cmd->add_subcommand("add", "Add a user, or replace its password (read from standard input)");
   add->add_option("name", options.name, "User name")->required();
   add->callback([&options] { options.action = UsersOptions::Action::Add; });
 
@@ -153,8 +154,8 @@ CLI::App* addUsersCommand(CLI::App& app, UsersOptions& options) {
   remove->add_option("name", options.name, "User name")->required();
   remove->callback([&options] { options.action = UsersOptions::Action::Remove; });
 
-  CLI::App* revoke = cmd->add_subcommand(
-      "revoke-consent", "Forget a user's remembered consent for a client");
+  CLI::App* revoke =
+      cmd->add_subcommand("revoke-consent", "Forget a user's remembered consent for a client");
   revoke->add_option("name", options.name, "User name")->required();
   revoke->add_option("client_id", options.client_id, "The client_id")->required();
   revoke->callback([&options] { options.action = UsersOptions::Action::RevokeConsent; });

@@ -17,8 +17,8 @@ constexpr std::size_t kS256ChallengeChars = 43;  // base64url(SHA-256) without p
 
 bool isBase64Url(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   });
 }
 
@@ -29,8 +29,8 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-AuthorizeRejection toClient(const FormParams& q, const std::string& redirect_uri,
-                            std::string error, std::string description) {
+AuthorizeRejection toClient(const FormParams& q, const std::string& redirect_uri, std::string error,
+                            std::string description) {
   AuthorizeRejection r;
   r.redirect = true;
   r.error = std::move(error);
@@ -92,8 +92,8 @@ bool sameResource(std::string_view requested, std::string_view canonical) {
   auto path = [](std::string_view p) { return p == "/" ? std::string_view{} : p; };
   return lower(a->scheme()) == lower(b->scheme()) &&
          lower(a->encoded_host()) == lower(b->encoded_host()) && a->port() == b->port() &&
-         path(a->encoded_path()) == path(b->encoded_path()) &&
-         a->has_query() == b->has_query() && a->encoded_query() == b->encoded_query();
+         path(a->encoded_path()) == path(b->encoded_path()) && a->has_query() == b->has_query() &&
+         a->encoded_query() == b->encoded_query();
 }
 
 AuthorizeOutcome validateAuthorizeParams(const FormParams& q, const store::Client& client,
@@ -103,8 +103,7 @@ AuthorizeOutcome validateAuthorizeParams(const FormParams& q, const store::Clien
     return onPage("invalid_request", "The request names no redirect_uri.");
   }
   if (!redirectUriMatches(client.redirect_uris, *redirect_uri)) {
-    return onPage("invalid_request",
-                  "The redirect_uri is not one this application registered.");
+    return onPage("invalid_request", "The redirect_uri is not one this application registered.");
   }
   const std::string redirect(*redirect_uri);
   // From here on the redirect URI is trusted: errors go back to the client.

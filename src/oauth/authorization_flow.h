@@ -25,11 +25,11 @@ namespace bastion::oauth {
 // trusted, show a page; true: send `error` to the (validated) redirect URI.
 struct AuthorizeRejection {
   bool redirect = false;
-  int status = 400;       // for the page
-  std::string error;      // RFC 6749 §4.1.2.1 error code
+  int status = 400;   // for the page
+  std::string error;  // RFC 6749 §4.1.2.1 error code
   std::string description;
-  std::string redirect_uri;            // when `redirect`
-  std::optional<std::string> state;    // when `redirect`
+  std::string redirect_uri;          // when `redirect`
+  std::optional<std::string> state;  // when `redirect`
 };
 using AuthorizeOutcome = std::variant<AuthorizationRequest, AuthorizeRejection>;
 

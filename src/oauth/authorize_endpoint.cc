@@ -23,8 +23,8 @@ web::Response showLogin(AuthorizationServerState& s, const std::string& session_
   v.client_name = req.client_name;
   v.client_host = req.metadata_document ? uriHost(req.client_id) : std::string();
   v.form_action = formActionSource(req.redirect_uri);
-  auto pending =
-      s.browser.sessions.addPending(session_id, std::move(req), *s.deps.random, s.deps.clock->now());
+  auto pending = s.browser.sessions.addPending(session_id, std::move(req), *s.deps.random,
+                                               s.deps.clock->now());
   if (!pending) {
     return errorPage(400, "Your session has expired", "Start again from your application.");
   }

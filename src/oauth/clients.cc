@@ -22,9 +22,8 @@ bool isLoopbackHost(std::string_view encoded_host) {
 bool hasForbiddenUriChar(std::string_view uri) {
   return std::any_of(uri.begin(), uri.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);
-    return u <= 0x20 || u >= 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' ||
-           c == '\\' || c == ',' || c == ';' || c == '`' || c == '{' || c == '}' || c == '|' ||
-           c == '^';
+    return u <= 0x20 || u >= 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' ||
+           c == ',' || c == ';' || c == '`' || c == '{' || c == '}' || c == '|' || c == '^';
   });
 }
 
@@ -43,9 +42,7 @@ bool isDotSegment(std::string_view encoded) {
   return decoded == "." || decoded == "..";
 }
 
-Error clientError(ClientError code, std::string message) {
-  return Error(code, std::move(message));
-}
+Error clientError(ClientError code, std::string message) { return Error(code, std::move(message)); }
 
 // Reads an optional array of strings; false if present and not an array of strings.
 bool readStringArray(const boost::json::object& doc, std::string_view key,
@@ -102,7 +99,8 @@ Result<void> checkAuthMethod(const boost::json::object& doc) {
 }
 
 Result<void> readRedirectUris(const boost::json::object& doc, store::Client& client) {
-  if (!doc.contains("redirect_uris") || !readStringArray(doc, "redirect_uris", client.redirect_uris) ||
+  if (!doc.contains("redirect_uris") ||
+      !readStringArray(doc, "redirect_uris", client.redirect_uris) ||
       client.redirect_uris.empty() || client.redirect_uris.size() > kMaxRedirectUris) {
     return clientError(ClientError::MetadataInvalid,
                        "redirect_uris must be a non-empty array of at most 20 strings");
@@ -158,9 +156,7 @@ Result<void> readNameAndScope(const boost::json::object& doc,
 
 }  // namespace
 
-bool isMetadataDocumentUrl(std::string_view client_id) {
-  return client_id.starts_with("https://");
-}
+bool isMetadataDocumentUrl(std::string_view client_id) { return client_id.starts_with("https://"); }
 
 Result<void> checkMetadataUrl(std::string_view url) {
   auto fail = [](std::string why) {
@@ -196,12 +192,14 @@ Result<store::Client> parseMetadataDocument(std::string_view url, std::string_vi
   boost::system::error_code ec;
   const boost::json::value value = boost::json::parse(body, ec);
   if (ec || !value.is_object()) {
-    return clientError(ClientError::MetadataNotJson, "the client metadata document is not a JSON object");
+    return clientError(ClientError::MetadataNotJson,
+                       "the client metadata document is not a JSON object");
   }
   const auto& doc = value.get_object();
   const auto* id = doc.if_contains("client_id");
   if (id == nullptr || !id->is_string()) {
-    return clientError(ClientError::MetadataInvalid, "the client metadata document has no client_id");
+    return clientError(ClientError::MetadataInvalid,
+                       "the client metadata document has no client_id");
   }
   if (id->get_string() != url) {
     // Simple string comparison (RFC 3986 §6.2.1): no normalisation of either side.
@@ -340,7 +338,8 @@ Result<store::Client> ClientResolver::resolveDocument(std::string_view url) {
 Result<store::Client> ClientResolver::fetchDocument(std::string_view url,
                                                     std::chrono::seconds& ttl) {
   if (!fetcher_) {
-    return clientError(ClientError::MetadataFetchFailed, "client metadata documents cannot be fetched");
+    return clientError(ClientError::MetadataFetchFailed,
+                       "client metadata documents cannot be fetched");
   }
   net::FetchRequest req;
   req.url = std::string(url);
@@ -349,8 +348,9 @@ Result<store::Client> ClientResolver::fetchDocument(std::string_view url,
   req.max_bytes = options_.max_document_bytes;
   auto resp = fetcher_->fetch(req);
   if (!resp) {
-    return clientError(ClientError::MetadataFetchFailed,
-                       "the client metadata document could not be fetched: " + resp.error().message);
+    return clientError(
+        ClientError::MetadataFetchFailed,
+        "the client metadata document could not be fetched: " + resp.error().message);
   }
   if (resp->status != 200) {
     // Redirects are not followed: a 3xx is a failure like any other non-200 status.

@@ -37,8 +37,8 @@ code{font-size:.85rem;color:#5b6475;background:#f3f5f8;padding:0 .3rem;border-ra
 // Characters allowed in a CSP host-source we emit (RFC 3986 host/port plus scheme).
 bool cspSafe(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '-' || c == ':' || c == '/' || c == '[' || c == ']';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '-' || c == ':' || c == '/' || c == '[' || c == ']';
   });
 }
 
@@ -86,12 +86,23 @@ std::string htmlEscape(std::string_view s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -140,8 +151,7 @@ web::Response redirectTo(int status, std::string location) {
 }
 
 web::Response errorPage(int status, std::string_view title, std::string_view message) {
-  std::string body = "<h1>" + htmlEscape(title) + "</h1><p class=\"error\">" +
-                     htmlEscape(message) +
+  std::string body = "<h1>" + htmlEscape(title) + "</h1><p class=\"error\">" + htmlEscape(message) +
                      "</p><p class=\"muted\">You can close this window and start again from the "
                      "application that sent you here.</p>";
   return page(status, title, body, {});
@@ -155,14 +165,18 @@ web::Response loginPage(const LoginView& v, int status) {
   }
   body += "<form method=\"post\" action=\"/login\">";
   body += hidden("request_id", v.request_id) + hidden("csrf", v.csrf);
-  body += "<label for=\"username\">User name</label><input type=\"text\" id=\"username\" "
-          "name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" required "
-          "value=\"" + htmlEscape(v.user) + "\"" + (v.user.empty() ? " autofocus" : "") + ">";
-  body += "<label for=\"password\">Password</label><input type=\"password\" id=\"password\" "
-          "name=\"password\" autocomplete=\"current-password\" required" +
-          std::string(v.user.empty() ? "" : " autofocus") + ">";
-  body += "<div class=\"actions\"><button class=\"primary\" type=\"submit\">Sign in</button>"
-          "</div></form>";
+  body +=
+      "<label for=\"username\">User name</label><input type=\"text\" id=\"username\" "
+      "name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" required "
+      "value=\"" +
+      htmlEscape(v.user) + "\"" + (v.user.empty() ? " autofocus" : "") + ">";
+  body +=
+      "<label for=\"password\">Password</label><input type=\"password\" id=\"password\" "
+      "name=\"password\" autocomplete=\"current-password\" required" +
+      std::string(v.user.empty() ? "" : " autofocus") + ">";
+  body +=
+      "<div class=\"actions\"><button class=\"primary\" type=\"submit\">Sign in</button>"
+      "</div></form>";
   return page(status, "Sign in", body, v.form_action);
 }
 
@@ -180,20 +194,25 @@ web::Response consentPage(const ConsentView& v) {
     body += "</ul>";
   }
   body += "<p class=\"muted\">Client ID: <code>" + htmlEscape(v.client_id) + "</code></p>";
-  body += "<p>Afterwards you will be sent to <strong>" + htmlEscape(v.redirect_host) +
-          "</strong>.</p>";
+  body +=
+      "<p>Afterwards you will be sent to <strong>" + htmlEscape(v.redirect_host) + "</strong>.</p>";
   if (v.redirect_is_loopback) {
-    body += "<p class=\"warn\">This application receives the answer on your own computer "
-            "(" + htmlEscape(v.redirect_host) + "). Allow only if you started it yourself just "
-            "now: any program on this computer could claim that name.</p>";
+    body +=
+        "<p class=\"warn\">This application receives the answer on your own computer "
+        "(" +
+        htmlEscape(v.redirect_host) +
+        "). Allow only if you started it yourself just "
+        "now: any program on this computer could claim that name.</p>";
   }
   body += "<form method=\"post\" action=\"/consent\">";
   body += hidden("request_id", v.request_id) + hidden("csrf", v.csrf);
-  body += "<label class=\"remember\"><input type=\"checkbox\" name=\"remember\" value=\"1\" "
-          "checked> Remember this decision for this application</label>";
-  body += "<div class=\"actions\"><button class=\"secondary\" type=\"submit\" name=\"decision\" "
-          "value=\"deny\">Deny</button><button class=\"primary\" type=\"submit\" "
-          "name=\"decision\" value=\"allow\">Allow</button></div></form>";
+  body +=
+      "<label class=\"remember\"><input type=\"checkbox\" name=\"remember\" value=\"1\" "
+      "checked> Remember this decision for this application</label>";
+  body +=
+      "<div class=\"actions\"><button class=\"secondary\" type=\"submit\" name=\"decision\" "
+      "value=\"deny\">Deny</button><button class=\"primary\" type=\"submit\" "
+      "name=\"decision\" value=\"allow\">Allow</button></div></form>";
   return page(200, "Allow access?", body, v.form_action);
 }
 
@@ -207,6 +226,17 @@ std::string describeScope(std::string_view scope) {
   }
   const std::string_view subject = scope.substr(0, colon);
   const std::string_view action = scope.substr(colon + 1);
+  if (subject == "mcp") {  // the MCP feature scopes: mcp:tools, mcp:resources, mcp:prompts
+    if (action == "tools") {
+      return "Call the tools of this server";
+    }
+    if (action == "resources") {
+      return "Read the resources of this server";
+    }
+    if (action == "prompts") {
+      return "Use the prompts of this server";
+    }
+  }
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kVerbs{{
       {"read", "Read"},
       {"write", "Create and change"},
@@ -230,7 +260,8 @@ std::string sessionCookieName(bool tls) {
 }
 
 std::string sessionCookie(std::string_view id, bool tls) {
-  std::string c = sessionCookieName(tls) + "=" + std::string(id) + "; Path=/; HttpOnly; SameSite=Lax";
+  std::string c =
+      sessionCookieName(tls) + "=" + std::string(id) + "; Path=/; HttpOnly; SameSite=Lax";
   if (tls) {
     c += "; Secure";
   }

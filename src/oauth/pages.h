@@ -38,10 +38,10 @@ struct LoginView {
   std::string request_id;
   std::string csrf;
   std::string client_name;
-  std::string client_host;   // the metadata-document URL's host, empty otherwise
-  std::string user;          // pre-filled after a failed attempt
-  std::string error;         // shown above the form if non-empty
-  std::string form_action;   // formActionSource(redirect_uri)
+  std::string client_host;  // the metadata-document URL's host, empty otherwise
+  std::string user;         // pre-filled after a failed attempt
+  std::string error;        // shown above the form if non-empty
+  std::string form_action;  // formActionSource(redirect_uri)
 };
 web::Response loginPage(const LoginView& v, int status = 200);
 

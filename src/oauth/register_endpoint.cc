@@ -95,8 +95,9 @@ std::optional<web::Response> readMetadata(const AuthorizationServerState& s,
   if (c.token_endpoint_auth_method != "none" &&
       c.token_endpoint_auth_method != "client_secret_basic" &&
       c.token_endpoint_auth_method != "client_secret_post") {
-    return badMetadata("token_endpoint_auth_method must be none, client_secret_basic or "
-                       "client_secret_post");
+    return badMetadata(
+        "token_endpoint_auth_method must be none, client_secret_basic or "
+        "client_secret_post");
   }
   for (const auto& g : c.grant_types) {
     const bool known = g == "authorization_code" || g == "refresh_token" ||

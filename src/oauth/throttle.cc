@@ -2,8 +2,8 @@
 
 namespace bastion::oauth {
 
-bool WindowCounter::tryAcquire(const std::string& key, unsigned limit,
-                               std::chrono::seconds window, TimePoint now) {
+bool WindowCounter::tryAcquire(const std::string& key, unsigned limit, std::chrono::seconds window,
+                               TimePoint now) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) {

@@ -12,9 +12,9 @@
 namespace bastion::oauth {
 
 enum class UserError {
-  BadName = 1,      // empty, too long, or characters outside [A-Za-z0-9._@+-]
-  BadPassword,      // empty or longer than kMaxPasswordBytes
-  HashFailed,       // libargon2 refused (out of memory)
+  BadName = 1,  // empty, too long, or characters outside [A-Za-z0-9._@+-]
+  BadPassword,  // empty or longer than kMaxPasswordBytes
+  HashFailed,   // libargon2 refused (out of memory)
 };
 
 inline constexpr std::size_t kMaxUserNameBytes = 64;

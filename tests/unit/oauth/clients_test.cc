@@ -1,5 +1,6 @@
 // Client resolution: Client ID Metadata Documents (fetch, validation, cache) and URI rules.
 #include "oauth/clients.h"
+
 #include "web_fixture.h"
 
 namespace bastion::oauth::testing {
@@ -47,9 +48,9 @@ TEST_F(ClientsTest, CimdClientAuthorizes) {
 TEST_F(ClientsTest, CimdClientIdMismatchRefused) {
   // A document claiming another client_id (even one differing only in case or a slash) is
   // refused on a page, never redirected.
-  for (const std::string claimed : {"https://tool.example/oauth/other.json",
-                                    "https://TOOL.example/oauth/client.json",
-                                    "https://tool.example/oauth/client.json/"}) {
+  for (const std::string claimed :
+       {"https://tool.example/oauth/other.json", "https://TOOL.example/oauth/client.json",
+        "https://tool.example/oauth/client.json/"}) {
     serve(*fetcher_, cimdDocument(claimed));
     auto r = authorize(cimdParams());
     EXPECT_EQ(r.status, 400) << claimed;

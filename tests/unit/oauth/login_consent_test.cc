@@ -1,5 +1,7 @@
 // POST /login and POST /consent: CSRF, throttling, sessions and remembered consent.
+#include "oauth/browser_state.h"
 #include "oauth/pages.h"
+#include "oauth/throttle.h"
 #include "web_fixture.h"
 
 namespace bastion::oauth::testing {
@@ -36,10 +38,9 @@ TEST_F(LoginConsentTest, ConsentCsrfRefused) {
   auto flow = authorizeAndLogin(validParams());
   ASSERT_EQ(flow.response.status, 200);
   const std::string id = hiddenField(flow.response.body, "request_id");
-  auto forged = handleConsent(*state_, formPost("/consent", {{"request_id", id},
-                                                             {"csrf", "guess"},
-                                                             {"decision", "allow"}},
-                                                flow.cookie));
+  auto forged = handleConsent(
+      *state_, formPost("/consent", {{"request_id", id}, {"csrf", "guess"}, {"decision", "allow"}},
+                        flow.cookie));
   EXPECT_EQ(forged.status, 403);
   EXPECT_EQ(header(forged, "location"), "");
   EXPECT_FALSE(state_->deps.store->getConsent("alice", kClientId));
@@ -75,8 +76,8 @@ TEST_F(LoginConsentTest, WrongPasswordShowsLoginAgain) {
                  "alice", "wrong");
   EXPECT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("Wrong user name or password"), std::string::npos);
-  auto unknown = login(cookie, hiddenField(r.body, "request_id"), hiddenField(r.body, "csrf"),
-                       "mallory", "x");
+  auto unknown =
+      login(cookie, hiddenField(r.body, "request_id"), hiddenField(r.body, "csrf"), "mallory", "x");
   EXPECT_NE(unknown.body.find("Wrong user name or password"), std::string::npos);
   auto ok = login(cookie, hiddenField(unknown.body, "request_id"),
                   hiddenField(unknown.body, "csrf"), "alice", "correct horse");
@@ -95,13 +96,13 @@ TEST_F(LoginConsentTest, FailedLoginsRateLimitedPerUser) {
     ASSERT_EQ(r.status, 200);
     body = r.body;
   }
-  auto blocked = login(cookie, hiddenField(body, "request_id"), hiddenField(body, "csrf"),
-                       "alice", "correct horse", "198.51.100.9");
+  auto blocked = login(cookie, hiddenField(body, "request_id"), hiddenField(body, "csrf"), "alice",
+                       "correct horse", "198.51.100.9");
   EXPECT_EQ(blocked.status, 429);
   EXPECT_EQ(cookieOf(blocked), "");
   clock_.advance(std::chrono::minutes(15));
-  auto ok = login(cookie, hiddenField(blocked.body, "request_id"), hiddenField(blocked.body, "csrf"),
-                  "alice", "correct horse", "198.51.100.9");
+  auto ok = login(cookie, hiddenField(blocked.body, "request_id"),
+                  hiddenField(blocked.body, "csrf"), "alice", "correct horse", "198.51.100.9");
   EXPECT_NE(cookieOf(ok), "");
 }
 
@@ -116,12 +117,12 @@ TEST_F(LoginConsentTest, FailedLoginsRateLimitedPerIp) {
     ASSERT_EQ(r.status, 200);
     body = r.body;
   }
-  auto blocked = login(cookie, hiddenField(body, "request_id"), hiddenField(body, "csrf"),
-                       "alice", "correct horse", "203.0.113.7");
+  auto blocked = login(cookie, hiddenField(body, "request_id"), hiddenField(body, "csrf"), "alice",
+                       "correct horse", "203.0.113.7");
   EXPECT_EQ(blocked.status, 429);
-  auto elsewhere = login(cookie, hiddenField(blocked.body, "request_id"),
-                         hiddenField(blocked.body, "csrf"), "alice", "correct horse",
-                         "203.0.113.8");
+  auto elsewhere =
+      login(cookie, hiddenField(blocked.body, "request_id"), hiddenField(blocked.body, "csrf"),
+            "alice", "correct horse", "203.0.113.8");
   EXPECT_NE(cookieOf(elsewhere), "");
 }
 
@@ -187,7 +188,8 @@ TEST_F(LoginConsentTest, ConsentFormSingleUse) {
 }
 
 TEST_F(LoginConsentTest, PagesForbidFraming) {
-  // Login, consent and error pages all forbid framing and caching and leak no referrer to other origins.
+  // Login, consent and error pages all forbid framing and caching and leak no referrer to other
+  // origins.
   auto login_page = authorize(validParams());
   auto flow = authorizeAndLogin(validParams());
   auto p = validParams();
@@ -205,7 +207,8 @@ TEST_F(LoginConsentTest, PagesForbidFraming) {
     EXPECT_EQ(r->body.find("<script"), std::string::npos);
   }
   // The consent form may redirect to the client's origin, and only there.
-  EXPECT_NE(header(flow.response, "content-security-policy").find("form-action 'self' https://app.example"),
+  EXPECT_NE(header(flow.response, "content-security-policy")
+                .find("form-action 'self' https://app.example"),
             std::string::npos);
 }
 
@@ -267,6 +270,42 @@ TEST_F(LoginConsentTest, ConsentPageNamesClientRedirectHostAndScopes) {
   loop["redirect_uri"] = "http://127.0.0.1:5555/cb";
   auto flow2 = authorizeAndLogin(loop);
   EXPECT_NE(flow2.response.body.find("your own computer"), std::string::npos);
+}
+
+TEST(ScopeWords, PlainWordsForCommonShapes) {
+  // Scopes are described in words; unknown shapes fall back to quoting the scope.
+  EXPECT_EQ(describeScope("files:read"), "Read your files");
+  EXPECT_EQ(describeScope("mcp:tools"), "Call the tools of this server");
+  EXPECT_EQ(describeScope("offline_access"), "Stay connected when you are not using it");
+  EXPECT_EQ(describeScope("weird"), "Use “weird”");
+  EXPECT_EQ(describeScope("a:b:c"), "Use “a:b:c”");
+}
+
+TEST(Throttle, TableFullFailsClosed) {
+  // When every slot holds a live key, new keys are refused rather than evicting counters.
+  WindowCounter counter(2);
+  const auto t0 = std::chrono::system_clock::time_point{};
+  EXPECT_TRUE(counter.tryAcquire("a", 5, std::chrono::minutes(15), t0));
+  EXPECT_TRUE(counter.tryAcquire("b", 5, std::chrono::minutes(15), t0));
+  EXPECT_FALSE(counter.tryAcquire("c", 5, std::chrono::minutes(15), t0));
+  EXPECT_TRUE(counter.tryAcquire("a", 5, std::chrono::minutes(15), t0));  // known keys still count
+  EXPECT_TRUE(counter.tryAcquire("c", 5, std::chrono::minutes(15), t0 + std::chrono::minutes(15)));
+}
+
+TEST(BrowserSessionsTable, FloodCannotEvictLoggedInSessions) {
+  // Filling the table with anonymous sessions pushes out other anonymous ones, never a login.
+  BrowserSessions sessions;
+  const auto now = std::chrono::system_clock::time_point{std::chrono::hours(1000)};
+  auto victim = sessions.create(systemRandom(), now);
+  ASSERT_TRUE(victim);
+  auto logged = sessions.login(*victim, "alice", systemRandom(), now);
+  ASSERT_TRUE(logged);
+  for (std::size_t i = 0; i < BrowserSessions::kMaxSessions + 10; ++i) {
+    ASSERT_TRUE(sessions.create(systemRandom(), now));
+  }
+  auto still = sessions.find(*logged, now);
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->user, "alice");
 }
 
 }  // namespace

@@ -61,17 +61,20 @@ TEST_F(RegisterTest, ConfidentialSecretReturnedOnceStoredHashed) {
 TEST_F(RegisterTest, DcrRefusesNonHttpsRedirect) {
   // http to a non-loopback host, javascript:, data: and fragments are refused.
   state_->options.registrations_per_ip_per_hour = 100;
-  for (const std::string uri : {"http://app.example/cb", "javascript:alert(1)",
-                                "data:text/html,hi", "https://app.example/cb#x", "cb"}) {
-    auto r = registerClient(R"({"redirect_uris":[")" + uri + R"("],"token_endpoint_auth_method":"none"})");
+  for (const std::string uri : {"http://app.example/cb", "javascript:alert(1)", "data:text/html,hi",
+                                "https://app.example/cb#x", "cb"}) {
+    auto r = registerClient(R"({"redirect_uris":[")" + uri +
+                            R"("],"token_endpoint_auth_method":"none"})");
     EXPECT_EQ(r.status, 400) << uri;
     EXPECT_EQ(json(r).at("error").as_string(), "invalid_redirect_uri") << uri;
   }
   // Configurable: a development server may allow plain http redirects.
   state_->options.allow_http_redirects_to_non_loopback = true;
-  EXPECT_EQ(registerClient(R"({"redirect_uris":["http://app.example/cb"],"token_endpoint_auth_method":"none"})")
-                .status,
-            201);
+  EXPECT_EQ(
+      registerClient(
+          R"({"redirect_uris":["http://app.example/cb"],"token_endpoint_auth_method":"none"})")
+          .status,
+      201);
 }
 
 TEST_F(RegisterTest, DcrRateLimitedPerIp) {
@@ -90,13 +93,14 @@ TEST_F(RegisterTest, DcrRateLimitedPerIp) {
 TEST_F(RegisterTest, RefusedMetadata) {
   // Unknown auth methods, grants beyond the allowed, implicit, unsupported scopes, non-JSON.
   state_->options.registrations_per_ip_per_hour = 100;
-  for (const std::string body :
-       {R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"})",
-        R"({"redirect_uris":["https://a.example/cb"],"grant_types":["implicit"]})",
-        R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none","grant_types":["client_credentials"]})",
-        R"({"redirect_uris":["https://a.example/cb"],"response_types":["token"]})",
-        R"({"redirect_uris":["https://a.example/cb"],"scope":"admin"})",
-        R"({"redirect_uris":"https://a.example/cb"})", R"([1])", "nope"}) {
+  for (
+      const std::string body :
+      {R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"})",
+       R"({"redirect_uris":["https://a.example/cb"],"grant_types":["implicit"]})",
+       R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none","grant_types":["client_credentials"]})",
+       R"({"redirect_uris":["https://a.example/cb"],"response_types":["token"]})",
+       R"({"redirect_uris":["https://a.example/cb"],"scope":"admin"})",
+       R"({"redirect_uris":"https://a.example/cb"})", R"([1])", "nope"}) {
     auto r = registerClient(body);
     EXPECT_EQ(r.status, 400) << body;
     EXPECT_EQ(json(r).at("error").as_string(), "invalid_client_metadata") << body;

@@ -1,8 +1,9 @@
 // Local users: name rules and argon2id hashing.
+#include "oauth/users.h"
+
 #include <gtest/gtest.h>
 
 #include "core/random.h"
-#include "oauth/users.h"
 
 namespace bastion::oauth {
 namespace {

@@ -97,10 +97,10 @@ class WebFixture : public ::testing::Test {
 
   // Query parameters of a valid authorization request; tests edit them.
   static std::map<std::string, std::string> validParams() {
-    return {{"response_type", "code"},     {"client_id", kClientId},
-            {"redirect_uri", kRedirect},   {"code_challenge", kChallenge},
+    return {{"response_type", "code"},         {"client_id", kClientId},
+            {"redirect_uri", kRedirect},       {"code_challenge", kChallenge},
             {"code_challenge_method", "S256"}, {"resource", kResource},
-            {"scope", "files:read"},       {"state", "st-123"}};
+            {"scope", "files:read"},           {"state", "st-123"}};
   }
 
   static std::string encode(const std::map<std::string, std::string>& params) {
@@ -140,12 +140,13 @@ class WebFixture : public ::testing::Test {
   }
 
   web::Response login(const std::string& cookie, const std::string& request_id,
-                      const std::string& csrf, const std::string& user,
-                      const std::string& password, const std::string& ip = "192.0.2.1") {
-    return handleLogin(*state_, formPost("/login", {{"request_id", request_id},
-                                                    {"csrf", csrf},
-                                                    {"username", user},
-                                                    {"password", password}},
+                      const std::string& csrf, const std::string& user, const std::string& password,
+                      const std::string& ip = "192.0.2.1") {
+    return handleLogin(*state_, formPost("/login",
+                                         {{"request_id", request_id},
+                                          {"csrf", csrf},
+                                          {"username", user},
+                                          {"password", password}},
                                          cookie, ip));
   }
 
