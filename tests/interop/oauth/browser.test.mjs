@@ -2,7 +2,7 @@
 // headless Chromium (Debian's /usr/bin/chromium through playwright-core, page JavaScript off): a
 // full authorization for a pre-registered client ending on a loopback redirect with a code, which
 // is exchanged (once only); a second authorization with the remembered consent; Deny for another
-// client; screenshots of both pages; anti-framing (headers, and an iframe from another
+// client; a cross-site consent forgery with a leaked CSRF token refused; screenshots of both pages; anti-framing (headers, and an iframe from another
 // origin that must stay empty while a frameable control page renders); the session cookie's
 // attributes. Once over plain HTTP and once with `bastion serve` on TLS (test CA made here).
 
@@ -73,6 +73,23 @@ async function startFramingSite(target) {
     res.end(`<!DOCTYPE html><title>attacker</title>
 <iframe id="control" name="control" src="/control" width="300" height="100"></iframe>
 <iframe id="victim" name="victim" src="${target.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}" width="600" height="600"></iframe>`);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://localhost:${server.address().port}/`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+// Another origin serving a form that posts `fields` to `action` (a cross-site request forgery
+// attempt; the user is made to press its button).
+async function startForgerySite(action, fields) {
+  const esc = (v) => String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!DOCTYPE html><title>win a prize</title><form method="post" action="${esc(action)}">${
+      Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('')
+    }<button id="go" type="submit" name="decision" value="allow">Claim</button></form>`);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -171,7 +188,13 @@ async function browserPass({ tls }) {
       }
 
       // Allow: the browser lands on the loopback redirect with code, state and iss.
-      await page.click('button[name=decision][value=allow]');
+      const [allowRequest] = await Promise.all([
+        page.waitForRequest((r) => r.url() === `${server.origin}/consent` && r.method() === 'POST'),
+        page.click('button[name=decision][value=allow]'),
+      ]);
+      assert.match(await allowRequest.headerValue('cookie') ?? '', new RegExp(`^${cookie.name}=`),
+        'the same-site consent POST carries the session cookie (control for the forgery check below)');
+      assert.equal(await allowRequest.headerValue('origin'), server.origin, 'and a real Origin');
       const callback = await listener.nextHit(20_000);
       await page.waitForSelector('#done');
       assert.equal(callback.searchParams.get('state'), state, 'state passed through');
@@ -230,6 +253,36 @@ async function browserPass({ tls }) {
       assert.equal(denied.searchParams.get('state'), denyState, 'state kept on the error');
       assert.equal(denied.searchParams.get('iss'), server.issuer, 'iss kept on the error');
       assert.equal(denied.searchParams.get('code'), null, 'no code when denied');
+
+      // Consent CSRF from another site, with the victim's real request_id and CSRF token (as if
+      // leaked): the forged POST must not produce a code (the session cookie is SameSite=Lax and
+      // the Origin is foreign).
+      const thirdId = await server.addClient('Third App', [listener.redirectUri]);
+      await page.goto(authorizeUrl(server, thirdId, listener.redirectUri, { challenge: pkcePair().challenge, state: randomSecret() }));
+      await page.waitForSelector('form[action="/consent"]');
+      const leaked = {
+        request_id: await page.getAttribute('form[action="/consent"] input[name=request_id]', 'value'),
+        csrf: await page.getAttribute('form[action="/consent"] input[name=csrf]', 'value'),
+        remember: '1',
+      };
+      assert.ok(leaked.request_id && leaked.csrf, 'the consent form carries request_id and csrf');
+      const forgery = await startForgerySite(`${server.origin}/consent`, leaked);
+      try {
+        const attackerTab = await context.newPage();
+        await attackerTab.goto(forgery.url);
+        const [forged] = await Promise.all([
+          attackerTab.waitForResponse((r) => r.url() === `${server.origin}/consent`),
+          attackerTab.click('#go'),
+        ]);
+        assert.ok(forged.status() >= 400 && forged.status() < 500,
+          `the cross-site consent POST is refused: ${forged.status()}`);
+        assert.equal((await forged.allHeaders()).location, undefined, 'no redirect with a code');
+        assert.equal(await forged.request().headerValue('cookie'), null,
+          'Chromium did not attach the SameSite=Lax session cookie to the cross-site POST');
+        await attackerTab.close();
+      } finally {
+        await forgery.close();
+      }
 
       // Anti-framing: another origin frames /authorize (for the application without remembered
       // consent, so the answer is a page whether or not the frame carries the session); the
