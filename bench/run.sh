@@ -15,7 +15,8 @@ out=$(mktemp -d)
 auth_pid=""
 trap 'kill $pid $auth_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$out"' EXIT
 
-"$bin" serve --listen 127.0.0.1:$port 2>"$out/server.log" &
+printf '[auth]\nmode = "none"\n[demo]\ntools = true\n' >"$out/none.toml"
+"$bin" serve --config "$out/none.toml" --listen 127.0.0.1:$port 2>"$out/server.log" &
 pid=$!
 for _ in $(seq 100); do
   curl -s -o /dev/null "http://127.0.0.1:$port/mcp" && break

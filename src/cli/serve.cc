@@ -239,6 +239,9 @@ Result<AuthSetup> buildAuth(const config::Config& c) {
     setup.authenticator = auth::makeNoAuthenticator(allScopes(c));
     return setup;
   }
+  if (!c.server.listen && !c.auth.stdio.subject.empty()) {
+    return setup;  // stdio with a configured local subject checks no token: no verifier needed
+  }
   std::string issuer;
   auto verifier = oauthVerifier(c, setup, issuer);
   if (!verifier) {

@@ -304,10 +304,13 @@ void validatePublicUrl(Config& c, Diagnostics& diags, const AuthPositions& where
   const bool unspecified = s.listen->host == "0.0.0.0" || s.listen->host == "::";
   const std::string derived =
       std::string(s.tls ? "https://" : "http://") + s.listen->toString() + s.endpoint;
-  if (oauth && (unspecified || !secureUrl(derived))) {
+  // Port 0 is chosen at start: a URL derived now would name the wrong port.
+  if (oauth && (unspecified || s.listen->port == 0 || !secureUrl(derived))) {
     std::string message = "server.public_url is required with auth.mode \"" +
                           std::string(authModeName(c.auth.mode)) + "\" here: the listen address " +
-                          (unspecified ? "is unspecified" : "gives a non-https URL");
+                          (unspecified            ? "is unspecified"
+                           : s.listen->port == 0 ? "has port 0 (chosen at start)"
+                                                  : "gives a non-https URL");
     if (where.listen) {
       diags.at(*where.listen, "server.listen", std::move(message));
     } else {

@@ -25,16 +25,27 @@ using detail::Diagnostics;
 using detail::TableReader;
 
 constexpr std::string_view kEmbeddedDefault =
-    R"toml(# Bastion's embedded default: the demo tools on http://127.0.0.1:8080/mcp, no authentication
-# (loopback only).
+    R"toml(# Bastion's embedded default: the demo tools on http://127.0.0.1:8080/mcp behind the embedded
+# OAuth 2.1 authorization server (its data in ./bastion-data). Over stdio (--stdio) the caller is
+# the local user, who holds the baseline scope.
 [server]
 listen = "127.0.0.1:8080"
 endpoint = "/mcp"
 
 [auth]
-mode = "none"
-# The demo tools require this scope; the local principal of mode "none" holds it.
+mode = "embedded"
+# The demo tools require this scope.
 scopes_supported = ["mcp:tools"]
+
+[auth.embedded]
+access_token_ttl = "10m"
+
+[auth.stdio]
+subject = "local"
+scopes = ["mcp:tools"]
+
+[store]
+url = "sqlite://./bastion-data/bastion.db"
 
 [log]
 level = "info"

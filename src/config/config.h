@@ -196,7 +196,8 @@ struct Overrides {
 // Reads and parses a file; an unreadable file is a diagnostic without position.
 [[nodiscard]] LoadResult loadFile(const std::string& path, const Overrides& overrides = {});
 
-// What `bastion serve` uses without --config: the demo tools on 127.0.0.1:8080/mcp.
+// What `bastion serve` uses without --config: the demo tools on 127.0.0.1:8080/mcp behind the
+// embedded authorization server (store ./bastion-data/bastion.db); on stdio, the local subject.
 std::string_view embeddedDefaultToml();
 [[nodiscard]] LoadResult loadEmbeddedDefault(const Overrides& overrides = {});
 

@@ -1,13 +1,17 @@
 // Shared helpers for the interop tests: load the official TypeScript clients from the
 // project-local install (tools/node, see scripts/node-tools.sh), start `bastion serve` on a free
 // loopback port, and the assertions every client/transport pair runs against the demo tools.
+// These tests are about the MCP protocol: the HTTP server runs with auth.mode "none" (loopback
+// only; the default, the embedded authorization server, is exercised by tests/interop/oauth/).
 //
 // Environment: BASTION_BIN, the `bastion` program under test (set by tests/interop/run-all.sh).
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -57,10 +61,14 @@ async function canConnect(port) {
 // port, twice at most. Returns { url, stop() }; stop() sends SIGTERM, waits for the exit (SIGKILL
 // after 15 s) and returns { code, signal, stderr }.
 async function startHttpServer(extraArgs = []) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bastion-interop-'));
+  const config = path.join(dir, 'bastion.toml');
+  fs.writeFileSync(config, '[auth]\nmode = "none"\n[demo]\ntools = true\n');
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawn(bastionBin(), ['serve', '--listen', `127.0.0.1:${port}`, ...extraArgs], {
+    const child = spawn(bastionBin(), ['serve', '--config', config, '--listen', `127.0.0.1:${port}`,
+      ...extraArgs], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -86,6 +94,7 @@ async function startHttpServer(extraArgs = []) {
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
         const result = await exited;
         clearTimeout(timer);
+        fs.rmSync(dir, { recursive: true, force: true });
         return { ...result, stderr };
       },
     };

@@ -163,12 +163,20 @@ TEST(CliServe, RefusesBadConfig) {
 
 // An unauthenticated listener on a public address is refused before binding anything.
 TEST(CliServe, RejectsAuthNoneOnPublicListen) {
-  auto r = run({kExe, "serve", "--listen", "0.0.0.0:8080"});
+  const std::string config = tempFile("public-none.toml", "[auth]\nmode = \"none\"\n");
+  auto r = run({kExe, "serve", "--config", config, "--listen", "0.0.0.0:8080"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--listen: server.listen: auth.mode \"none\" is allowed only on a "
                        "loopback address"),
             std::string::npos)
       << r.err;
+  // The default (embedded) on a public address needs the canonical URL clients will use.
+  auto d = run({kExe, "serve", "--listen", "0.0.0.0:8080"});
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_NE(d.err.find("--listen: server.listen: server.public_url is required with auth.mode "
+                       "\"embedded\" here: the listen address is unspecified"),
+            std::string::npos)
+      << d.err;
 }
 
 // stdio in an OAuth mode with auth.stdio.token_env: serve --stdio refuses to start, naming the
@@ -198,6 +206,53 @@ TEST(CliServe, StdioRefusesToStartWithoutItsTokenVariable) {
 }
 
 // One HTTP request over a fresh loopback connection; returns the raw response (bounded).
+std::string httpExchange(int port, const std::string& request);
+
+// Without a config, serve runs the embedded authorization server: an initialize without a token
+// gets 401 pointing at the Protected Resource Metadata, which names this server as issuer.
+TEST(CliServe, DefaultIsTheEmbeddedAuthorizationServer) {
+  // A free port, chosen here: with OAuth the canonical URL must name the real port.
+  int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int free_port = ntohs(addr.sin_port);
+  close(probe);
+  Child child({kExe, "serve", "--listen", "127.0.0.1:" + std::to_string(free_port)});
+  std::smatch m;
+  const std::regex line(R"(serving MCP on http://127\.0\.0\.1:(\d+)/mcp \(auth embedded\))");
+  std::string err;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!std::regex_search(err, m, line) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    err = child.stderrText();
+  }
+  ASSERT_TRUE(std::regex_search(err, m, line)) << err;
+  const std::string port = m[1].str();
+  const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
+  std::string response = httpExchange(
+      std::stoi(port), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + port +
+                           "\r\nContent-Type: application/json\r\nAccept: application/json, "
+                           "text/event-stream\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_TRUE(response.starts_with("HTTP/1.1 401")) << response;
+  EXPECT_NE(response.find("WWW-Authenticate: Bearer resource_metadata=\"http://127.0.0.1:" + port +
+                          "/.well-known/oauth-protected-resource/mcp\", scope=\"mcp:tools\""),
+            std::string::npos)
+      << response;
+  std::string prm = httpExchange(std::stoi(port),
+                                 "GET /.well-known/oauth-protected-resource/mcp HTTP/1.1\r\nHost: "
+                                 "127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(prm.find("\"authorization_servers\":[\"http://127.0.0.1:" + port + "\"]"),
+            std::string::npos)
+      << prm;
+  child.signal(SIGTERM);
+  EXPECT_EQ(child.wait(std::chrono::seconds(20)), 0) << child.stderrText();
+}
+
 std::string httpExchange(int port, const std::string& request) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -226,7 +281,9 @@ std::string httpExchange(int port, const std::string& request) {
 // `serve --listen` starts Streamable HTTP, answers initialize, and exits 0 on SIGTERM.
 // Real network: the wait for the log line is bounded.
 TEST(CliServe, HttpServesAndStopsOnSigterm) {
-  Child child({kExe, "serve", "--listen", "127.0.0.1:0"});
+  const std::string config =
+      tempFile("serve-none.toml", "[auth]\nmode = \"none\"\n[demo]\ntools = true\n");
+  Child child({kExe, "serve", "--config", config, "--listen", "127.0.0.1:0"});
   std::smatch m;
   const std::regex line(R"(serving MCP on http://127\.0\.0\.1:(\d+)/mcp)");
   std::string err;

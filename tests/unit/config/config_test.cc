@@ -93,6 +93,12 @@ TEST(Config, EmbeddedDefaultIsLoopback8080WithDemoTools) {
   EXPECT_EQ(c.server.listen->toString(), "127.0.0.1:8080");
   EXPECT_EQ(c.server.endpoint, "/mcp");
   EXPECT_TRUE(c.demo.tools);
+  EXPECT_EQ(c.auth.mode, AuthMode::Embedded);
+  EXPECT_EQ(c.server.public_url, "http://127.0.0.1:8080/mcp");
+  EXPECT_EQ(c.auth.stdio.subject, "local");
+  auto stdio = loadEmbeddedDefault(Overrides{.listen = std::nullopt, .stdio = true});
+  ASSERT_TRUE(stdio) << stdio.error().toString();
+  EXPECT_FALSE((*stdio)->server.listen);
 }
 
 // A misspelt key is reported at the key itself, with its full path.
@@ -302,6 +308,12 @@ TEST(Config, PublicUrlRules) {
   EXPECT_EQ(errorsOf("[server]\nlisten = \"0.0.0.0:8080\"\n" + jwt),
             "t.toml:2:10: server.listen: server.public_url is required with auth.mode \"jwt\" "
             "here: the listen address is unspecified\n");
+  auto port0 = loadEmbeddedDefault(Overrides{.listen = "127.0.0.1:0", .stdio = false});
+  ASSERT_FALSE(port0);
+  EXPECT_EQ(port0.error().toString(),
+            "--listen: server.listen: server.public_url is required with auth.mode \"embedded\" "
+            "here: the listen address has port 0 (chosen at start)\n");
+  EXPECT_TRUE(load("", Overrides{.listen = "127.0.0.1:0", .stdio = false})) << "none: no URL";
   EXPECT_EQ(errorsOf("[server]\nlisten = \"10.0.0.5:8080\"\n" + jwt),
             "t.toml:2:10: server.listen: server.public_url is required with auth.mode \"jwt\" "
             "here: the listen address gives a non-https URL\n");

@@ -58,7 +58,8 @@ class FakeDispatcher final : public mcp::Dispatcher {
     }
     return {.response = bj::object{{"jsonrpc", "2.0"}, {"id", m.at("id")}, {"result", method}},
             .http_status = 200,
-            .created_session = nullptr};
+            .created_session = nullptr,
+            .insufficient_scope = {}};
   }
   bool mayBlock(const bj::value& message) const override {
     auto method = message.as_object().at("method").as_string();
