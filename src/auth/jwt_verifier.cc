@@ -56,8 +56,9 @@ std::set<std::string> kidsOf(const JwkSet* keys) {
 
 class JwtVerifierImpl final : public JwtVerifier {
  public:
+  // Remote keys when `fetcher` is given, else the fixed `keys`.
   JwtVerifierImpl(JwtVerifierOptions options, std::shared_ptr<const JwkSet> keys,
-                  const Clock& clock)
+                  std::shared_ptr<net::Fetcher> fetcher, const Clock& clock)
       : options_(std::move(options)),
         cache_(options_.cache),
         clock_(clock),
@@ -68,19 +69,18 @@ class JwtVerifierImpl final : public JwtVerifier {
     verify_.claims.required_typ = options_.required_typ;
     verify_.allowed_algs = options_.allowed_algs;
     verify_.max_token_bytes = options_.max_token_bytes;
-  }
-
-  // Remote keys: called once, before the verifier is shared.
-  void useSource(std::shared_ptr<net::Fetcher> fetcher) {
-    JwksSourceOptions o{options_.issuer, options_.jwks_uri, options_.allow_http,
-                        options_.min_refresh_interval, options_.fetch_in_background};
-    source_ = std::make_unique<JwksSource>(
-        std::move(o), std::move(fetcher),
-        [this](JwkSet keys) {
-          replaceKeys(std::make_shared<const JwkSet>(std::move(keys)));
-          keys_fetched_at_.store(clock_.now());
-        },
-        clock_);
+    if (fetcher) {
+      // Every member the callback touches is initialised above.
+      source_ = std::make_unique<JwksSource>(
+          JwksSourceOptions{options_.issuer, options_.jwks_uri, options_.allow_http,
+                            options_.min_refresh_interval, options_.fetch_in_background},
+          std::move(fetcher),
+          [this](JwkSet fetched) {
+            replaceKeys(std::make_shared<const JwkSet>(std::move(fetched)));
+            keys_fetched_at_.store(clock_.now());
+          },
+          clock_);
+    }
   }
 
   boost::system::result<VerifiedToken, AuthError> verify(std::string_view token) override {
@@ -219,9 +219,8 @@ Result<std::shared_ptr<JwtVerifier>> makeJwksVerifier(JwtVerifierOptions options
   if (!fetcher) {
     return configError(JwtVerifierError::MissingFetcher, "jwt: no fetcher");
   }
-  auto verifier = std::make_shared<JwtVerifierImpl>(std::move(options), nullptr, clock);
-  verifier->useSource(std::move(fetcher));
-  return std::shared_ptr<JwtVerifier>(std::move(verifier));
+  return std::shared_ptr<JwtVerifier>(
+      std::make_shared<JwtVerifierImpl>(std::move(options), nullptr, std::move(fetcher), clock));
 }
 
 Result<std::shared_ptr<JwtVerifier>> makeLocalJwtVerifier(JwtVerifierOptions options,
@@ -234,7 +233,7 @@ Result<std::shared_ptr<JwtVerifier>> makeLocalJwtVerifier(JwtVerifierOptions opt
     return configError(JwtVerifierError::MissingKeys, "jwt: no key set");
   }
   return std::shared_ptr<JwtVerifier>(
-      std::make_shared<JwtVerifierImpl>(std::move(options), std::move(keys), clock));
+      std::make_shared<JwtVerifierImpl>(std::move(options), std::move(keys), nullptr, clock));
 }
 
 }  // namespace bastion::auth
