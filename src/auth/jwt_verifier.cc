@@ -1,12 +1,12 @@
 #include "auth/jwt_verifier.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/url/parse.hpp>
 #include <mutex>
 #include <set>
 
 #include "auth/jwks_source.h"
-#include "net/fetch_url.h"
 
 namespace bastion::auth {
 namespace {
@@ -96,11 +96,15 @@ class JwtVerifierImpl final : public JwtVerifier {
     if (auto c = checkClaims(*jwt, verify_.claims, now); !c) {
       return c.error();
     }
+    const std::uint64_t generation = withdrawals_.load();
     if (auto s = checkSignature(*jwt, now); !s) {
       return s.error();
     }
     VerifiedToken out{principalOf(*jwt), expiryOf(*jwt)};
-    cache_.insert(token, out, now);
+    // Not remembered if a key was withdrawn meanwhile: it may be the one that verified it.
+    if (withdrawals_.load() == generation) {
+      cache_.insert(token, out, now);
+    }
     return out;
   }
 
@@ -118,6 +122,7 @@ class JwtVerifierImpl final : public JwtVerifier {
     const auto before = kidsOf(old.get());
     const auto after = kidsOf(keys.get());
     if (!std::includes(after.begin(), after.end(), before.begin(), before.end())) {
+      withdrawals_.fetch_add(1);
       cache_.clear();
     }
   }
@@ -176,6 +181,7 @@ class JwtVerifierImpl final : public JwtVerifier {
   std::shared_ptr<const JwkSet> keys_;  // GUARDED_BY(keys_mu_)
   std::atomic<TimePoint> keys_fetched_at_{TimePoint{}};
 
+  std::atomic<std::uint64_t> withdrawals_{0};  // key sets that dropped a kid
   std::atomic<std::uint64_t> signature_checks_{0};
   std::atomic<std::uint64_t> cache_hits_{0};
 
