@@ -56,7 +56,11 @@ std::optional<std::string> readLine() {
 
 std::optional<std::string> readPassword(const std::string& user) {
   if (isatty(STDIN_FILENO) == 0) {
-    return readLine();
+    auto line = readLine();
+    if (!line) {
+      std::cerr << "bastion: no password on standard input\n";
+    }
+    return line;
   }
   EchoOff quiet;
   std::cerr << "Password for " << user << ": " << std::flush;
@@ -91,8 +95,7 @@ int addUser(const UsersOptions& o) {
   }
   auto password = readPassword(o.name);
   if (!password) {
-    std::cerr << "bastion: no password on standard input\n";
-    return kExitUnusable;
+    return kExitUnusable;  // readPassword said why
   }
   auto hash = oauth::hashPassword(*password, systemRandom());
   if (!hash) {
