@@ -5,6 +5,7 @@
 #include <boost/url/parse.hpp>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 
 #include "auth/jwks_source.h"
 
@@ -101,9 +102,13 @@ class JwtVerifierImpl final : public JwtVerifier {
       return s.error();
     }
     VerifiedToken out{principalOf(*jwt), expiryOf(*jwt)};
-    // Not remembered if a key was withdrawn meanwhile: it may be the one that verified it.
-    if (withdrawals_.load() == generation) {
-      cache_.insert(token, out, now);
+    {
+      // Not remembered if a key was withdrawn meanwhile: it may be the one that verified it.
+      // The shared lock keeps a withdrawal (and its cache flush) from interleaving.
+      std::shared_lock lock(replace_mu_);
+      if (withdrawals_.load() == generation) {
+        cache_.insert(token, out, now);
+      }
     }
     return out;
   }
@@ -114,13 +119,14 @@ class JwtVerifierImpl final : public JwtVerifier {
   }
 
   void replaceKeys(std::shared_ptr<const JwkSet> keys) override {
+    const auto after = kidsOf(keys.get());
+    std::unique_lock replacing(replace_mu_);
     std::shared_ptr<const JwkSet> old;
     {
       std::lock_guard lock(keys_mu_);
-      old = std::exchange(keys_, keys);
+      old = std::exchange(keys_, std::move(keys));
     }
     const auto before = kidsOf(old.get());
-    const auto after = kidsOf(keys.get());
     if (!std::includes(after.begin(), after.end(), before.begin(), before.end())) {
       withdrawals_.fetch_add(1);
       cache_.clear();
@@ -181,6 +187,7 @@ class JwtVerifierImpl final : public JwtVerifier {
   std::shared_ptr<const JwkSet> keys_;  // GUARDED_BY(keys_mu_)
   std::atomic<TimePoint> keys_fetched_at_{TimePoint{}};
 
+  std::shared_mutex replace_mu_;               // replaceKeys exclusive; caching a verdict shared
   std::atomic<std::uint64_t> withdrawals_{0};  // key sets that dropped a kid
   std::atomic<std::uint64_t> signature_checks_{0};
   std::atomic<std::uint64_t> cache_hits_{0};
