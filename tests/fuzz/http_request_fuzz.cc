@@ -1,6 +1,7 @@
 // Any bytes as one HTTP request: Beast's parser, then the transport's pure handler (preflight,
-// plan) and, for a POST that passes, the real dispatcher with one tool. A response or a refusal,
-// never a crash, hang or leak.
+// plan) and, for a POST that passes, the real dispatcher with one tool; a request for the
+// Protected Resource Metadata route goes through the web conversion and the route. A response
+// or a refusal, never a crash, hang or leak.
 #include <boost/beast/http/parser.hpp>
 #include <boost/json/parse.hpp>
 
@@ -8,6 +9,7 @@
 #include <cstdint>
 
 #include "auth/authenticator.h"
+#include "auth/resource_server.h"
 #include "mcp/server.h"
 #include "transport/http_handler.h"
 
@@ -34,7 +36,16 @@ transport::HttpHandler& handler() {
                                 .allowed_hosts = transport::loopbackHosts(8080),
                                 .allowed_origins = transport::loopbackOrigins(8080, false),
                                 .tls = false,
-                                .max_body = 64 * 1024},
+                                .max_body = 64 * 1024,
+                                .routes = {auth::makeProtectedResourceMetadata(
+                                    auth::ResourceServerOptions{
+                                        .resource = "http://127.0.0.1:8080/mcp",
+                                        .authorization_servers = {"http://127.0.0.1:8080"},
+                                        .scopes_supported = {"mcp:tools"},
+                                        .max_token_bytes = 8 * 1024,
+                                        .resource_name = "fuzz"},
+                                    "/mcp")},
+                                .route_max_body = 4096},
       mcp::Dispatcher::create(server, sessions), sessions, auth::makeNoAuthenticator(),
       std::make_shared<transport::StreamRegistry>());
   return h;
@@ -54,6 +65,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   auto pre = handler().preflight(parser.get(), "127.0.0.1");
+  if (auto* route = std::get_if<transport::RouteAdmitted>(&pre); route && parser.is_done()) {
+    (void)handler().handleRoute(parser.get(), *route, "127.0.0.1");
+    return 0;
+  }
   if (!parser.is_done() || !std::holds_alternative<transport::Admitted>(pre)) {
     return 0;
   }
