@@ -52,7 +52,7 @@ web::Response handleLogin(AuthorizationServerState& s, const web::Request& req) 
   const std::string name(param(form, "username").value_or(""));
   const std::string password(param(form, "password").value_or(""));
   const auto now = s.deps.clock->now();
-  const std::string ip_key = "ip:" + req.remote_address;
+  const std::string ip_key = addressKey(req.remote_address);
 
   if (!s.browser.failed_logins_by_ip.tryAcquire(ip_key, s.options.failed_logins_per_ip_per_15min,
                                                 kLoginWindow, now)) {

@@ -173,7 +173,7 @@ web::Response handleRegister(AuthorizationServerState& s, const web::Request& re
     return badMetadata("the request must be application/json");
   }
   const auto now = s.deps.clock->now();
-  if (!s.browser.registrations_by_ip.tryAcquire("ip:" + req.remote_address,
+  if (!s.browser.registrations_by_ip.tryAcquire(addressKey(req.remote_address),
                                                 s.options.registrations_per_ip_per_hour,
                                                 std::chrono::hours(1), now)) {
     web::Response r =

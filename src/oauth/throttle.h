@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace bastion::oauth {
@@ -35,5 +36,10 @@ class WindowCounter {
   std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
 };
+
+// The key an address is counted under: an IPv4 address as is (also when IPv4-mapped), an IPv6
+// address by its /64 (one subscriber usually holds a whole /64, so per-/128 counting would be
+// no limit at all). Anything unparsable is counted under its literal text.
+std::string addressKey(std::string_view ip);
 
 }  // namespace bastion::oauth

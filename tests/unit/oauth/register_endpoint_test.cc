@@ -1,6 +1,7 @@
 // POST /register (RFC 7591): policy, secrets, rate limit, expiry.
 #include <boost/json.hpp>
 
+#include "oauth/throttle.h"
 #include "web_fixture.h"
 
 namespace bastion::oauth::testing {
@@ -119,6 +120,24 @@ TEST_F(RegisterTest, UnusedRegistrationsExpire) {
   EXPECT_EQ(registerClient(kPublic, "192.0.2.12").status, 201);  // runs the expiry
   EXPECT_FALSE(state_->deps.store->getClient(unused_id));
   EXPECT_TRUE(state_->deps.store->getClient(used_id));
+}
+
+TEST_F(RegisterTest, DcrRateLimitCountsAnIpv6SlashSixtyFour) {
+  // Rotating through the addresses of one IPv6 /64 does not escape the per-address limit.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(registerClient(kPublic, "2001:db8:1:2::" + std::to_string(i + 1)).status, 201);
+  }
+  EXPECT_EQ(registerClient(kPublic, "2001:db8:1:2:ffff::9").status, 429);
+  EXPECT_EQ(registerClient(kPublic, "2001:db8:1:3::1").status, 201);
+}
+
+TEST(AddressKey, GroupsIpv6ByPrefixAndUnmapsIpv4) {
+  // IPv4 is counted per address (also IPv4-mapped), IPv6 per /64.
+  EXPECT_EQ(addressKey("192.0.2.7"), "ip:192.0.2.7");
+  EXPECT_EQ(addressKey("::ffff:192.0.2.7"), "ip:192.0.2.7");
+  EXPECT_EQ(addressKey("2001:db8::1"), addressKey("2001:0db8:0:0:ffff::2"));
+  EXPECT_NE(addressKey("2001:db8::1"), addressKey("2001:db8:0:1::1"));
+  EXPECT_EQ(addressKey(""), "ip:");
 }
 
 }  // namespace
