@@ -202,25 +202,57 @@ Result<void> checkPurpose(const boost::json::object& o) {
   return jwkError(JwkError::NotForSignature, "key_ops lacks verify");
 }
 
-struct Header {
-  std::string kid;
-  std::optional<JwsAlg> alg;
-};
-
-Result<Header> kidAndAlg(const boost::json::object& o) {
-  auto kid = optionalString(o, "kid");
-  auto alg = optionalString(o, "alg");
-  if (!kid || !alg) {
+// kid and alg into `kid` and `alg` (an out-parameter rather than a result<>: GCC 12's
+// -Wnull-dereference misreports moves out of boost::system::result in release builds).
+Result<void> readKidAndAlg(const boost::json::object& o, std::string& kid,
+                           std::optional<JwsAlg>& alg) {
+  auto kid_member = optionalString(o, "kid");
+  auto alg_member = optionalString(o, "alg");
+  if (!kid_member || !alg_member) {
     return jwkError(JwkError::BadMember, "kid and alg must be strings");
   }
-  Header h{std::move(*kid), std::nullopt};
-  if (!alg->empty()) {
-    h.alg = algFromName(*alg);
-    if (!h.alg) {
+  kid = std::move(*kid_member);
+  if (!alg_member->empty()) {
+    alg = algFromName(*alg_member);
+    if (!alg) {
       return jwkError(JwkError::UnsupportedKey, "alg not supported");
     }
   }
-  return h;
+  return {};
+}
+
+std::optional<KeyKind> kindForKty(std::string_view kty) {
+  if (kty == "RSA") {
+    return KeyKind::Rsa;
+  }
+  if (kty == "EC") {
+    return KeyKind::EcP256;
+  }
+  if (kty == "OKP") {
+    return KeyKind::Ed25519;
+  }
+  return std::nullopt;
+}
+
+// The key into `out` (out-parameter: see readKidAndAlg).
+Result<void> publicKeyOf(KeyKind kind, const boost::json::object& o, UniquePkey& out) {
+  Result<UniquePkey> key = jwkError(JwkError::UnsupportedKey, "kty not supported");
+  switch (kind) {
+    case KeyKind::Rsa:
+      key = rsaKey(o);
+      break;
+    case KeyKind::EcP256:
+      key = ecKey(o);
+      break;
+    case KeyKind::Ed25519:
+      key = okpKey(o);
+      break;
+  }
+  if (!key) {
+    return key.error();
+  }
+  out.reset(key->release());
+  return {};
 }
 
 Result<Jwk> parseJwkObject(const boost::json::object& o) {
@@ -234,31 +266,21 @@ Result<Jwk> parseJwkObject(const boost::json::object& o) {
   if (auto p = checkPurpose(o); !p) {
     return p.error();
   }
-  auto header = kidAndAlg(o);
-  if (!header) {
-    return header.error();
-  }
   Jwk jwk;
-  jwk.kid = std::move(header->kid);
-  jwk.alg = header->alg;
-  Result<UniquePkey> key = jwkError(JwkError::UnsupportedKey, "kty not supported");
-  if (*kty == "RSA") {
-    jwk.kind = KeyKind::Rsa;
-    key = rsaKey(o);
-  } else if (*kty == "EC") {
-    jwk.kind = KeyKind::EcP256;
-    key = ecKey(o);
-  } else if (*kty == "OKP") {
-    jwk.kind = KeyKind::Ed25519;
-    key = okpKey(o);
+  if (auto h = readKidAndAlg(o, jwk.kid, jwk.alg); !h) {
+    return h.error();
   }
-  if (!key) {
-    return key.error();
+  const auto kind = kindForKty(*kty);
+  if (!kind) {
+    return jwkError(JwkError::UnsupportedKey, "kty not supported");
   }
+  jwk.kind = *kind;
   if (jwk.alg && !keyFits(jwk.kind, *jwk.alg)) {
     return jwkError(JwkError::BadMember, "alg does not fit the key type");
   }
-  jwk.key = std::move(*key);
+  if (auto r = publicKeyOf(jwk.kind, o, jwk.key); !r) {
+    return r.error();
+  }
   return jwk;
 }
 
