@@ -86,7 +86,7 @@ bool sameResource(std::string_view requested, std::string_view canonical) {
   }
   auto a = boost::urls::parse_absolute_uri(requested);
   auto b = boost::urls::parse_absolute_uri(canonical);
-  if (!a || !b || a->has_fragment() || a->has_userinfo() || !a->has_authority()) {
+  if (!a || !b || a->has_fragment() || a->has_userinfo() || a->encoded_host().empty()) {
     return false;
   }
   auto path = [](std::string_view p) { return p == "/" ? std::string_view{} : p; };

@@ -166,8 +166,7 @@ Result<void> checkMetadataUrl(std::string_view url) {
     return fail("is too long or holds characters a URL may not");
   }
   auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed || parsed->scheme() != "https" || !parsed->has_authority() ||
-      parsed->encoded_host().empty()) {
+  if (!parsed || parsed->scheme() != "https" || parsed->encoded_host().empty()) {
     return fail("must be an absolute https URL with a host");
   }
   if (parsed->has_userinfo()) {
@@ -237,7 +236,7 @@ Result<void> checkRedirectUri(std::string_view uri, bool allow_http_non_loopback
     return fail("is too long or holds characters a URI may not");
   }
   auto parsed = boost::urls::parse_absolute_uri(uri);
-  if (!parsed || !parsed->has_authority() || parsed->encoded_host().empty()) {
+  if (!parsed || parsed->encoded_host().empty()) {
     return fail("must be an absolute URI with a host");
   }
   if (parsed->has_fragment()) {
@@ -277,7 +276,7 @@ bool redirectUriMatches(const std::vector<std::string>& registered, std::string_
 
 std::string uriHost(std::string_view uri) {
   auto parsed = boost::urls::parse_absolute_uri(uri);
-  if (!parsed || !parsed->has_authority()) {
+  if (!parsed) {
     return {};
   }
   return std::string(parsed->encoded_host());

@@ -110,7 +110,8 @@ std::string htmlEscape(std::string_view s) {
 
 std::string formActionSource(std::string_view redirect_uri) {
   auto url = boost::urls::parse_absolute_uri(redirect_uri);
-  if (!url || (url->scheme() != "http" && url->scheme() != "https") || !url->has_authority()) {
+  if (!url || (url->scheme() != "http" && url->scheme() != "https") ||
+      url->encoded_host().empty()) {
     return {};
   }
   std::string origin = std::string(url->scheme()) + "://" + std::string(url->encoded_host());
