@@ -43,6 +43,8 @@ async function runSuite(server, label) {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 2))));
   const killer = setTimeout(() => child.kill('SIGKILL'), SUITE_TIMEOUT_MS);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let pending = '';
   let browsing;
   let totals;
@@ -86,6 +88,7 @@ async function runSuite(server, label) {
   child.stderr.on('data', (d) => process.stderr.write(d));
   const status = await exited;
   clearTimeout(killer);
+  process.removeListener('exit', killOnExit);
   listenerUp();  // a suite that ended early releases a driver still waiting
   if (pending) {
     onLine(pending);

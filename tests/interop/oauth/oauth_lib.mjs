@@ -172,6 +172,15 @@ export function formBody(fields) {
 // ---------------------------------------------------------------------------------------------
 // `bastion serve` with the embedded authorization server, from a cold start.
 
+// Servers still running when this process ends (a test that timed out never reached its
+// cleanup) are killed, so no `bastion serve` outlives the test run.
+const liveChildren = new Set();
+process.once('exit', () => {
+  for (const child of liveChildren) {
+    child.kill('SIGKILL');
+  }
+});
+
 async function canConnect(port) {
   return new Promise((resolve) => {
     const sock = net.connect({ port, host: '127.0.0.1' });
@@ -238,7 +247,11 @@ export async function startEmbedded({ label = 'oauth', tls = false, accessTokenT
     const child = spawn(bastionBin(), ['serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => { stderr += d; });
-    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    liveChildren.add(child);
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+      liveChildren.delete(child);
+      resolve({ code, signal });
+    }));
     const deadline = Date.now() + 15_000;
     let up = false;
     while (!(up = await canConnect(port)) && child.exitCode === null && Date.now() < deadline) {
