@@ -46,8 +46,8 @@ struct Jwt {
 // Splits and decodes a compact JWS. Refuses: more than `max_bytes`; not exactly three
 // non-empty strict base64url segments (JWE's five included); header or claims not strict JSON
 // objects (duplicate members included); `alg` missing or not one of JwsAlg (AlgNotAllowed);
-// `kid`/`typ` not strings; any `crit` member (we understand no extension); `b64` (RFC 7797).
-// Checks no signature and no claim.
+// `kid`/`typ` not strings; any `crit` member (we understand no extension); `b64` (RFC 7797);
+// `zip`/`enc` (JWE). Checks no signature and no claim.
 [[nodiscard]] AuthResult<Jwt> parseJwt(std::string_view token,
                                        std::size_t max_bytes = kMaxTokenBytes);
 
@@ -67,7 +67,9 @@ struct ClaimsPolicy {
 };
 
 // The time and identity claims: `exp` (required, numeric), `nbf` and `iat` (optional, numeric),
-// `iss` and `sub` (required, strings), `aud`. Does NOT check scopes, jti or revocation.
+// `iss` and `sub` (required, strings), `aud`. Times are NumericDates in 1970..9999 (fractions
+// floored); expired means exp + skew <= now. An empty issuer or audience in the policy matches
+// nothing. Does NOT check the signature, scopes, jti or revocation.
 [[nodiscard]] AuthResult<void> checkClaims(const Jwt& jwt, const ClaimsPolicy& policy,
                                            std::chrono::system_clock::time_point now);
 
