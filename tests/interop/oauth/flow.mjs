@@ -4,14 +4,14 @@
 //   Metadata Document) -> authorization (login and consent pages followed as a browser would)
 //   -> token -> tools/call -> refresh (forced: the stored access token stops being accepted)
 //   -> more calls -> the rotated refresh token presented again revokes the whole family.
-// Every step asserts on status codes, headers and token claims.
+// Every step asserts on status codes, headers, token claims and the server's audit reasons.
 
 import assert from 'node:assert/strict';
 
 import { checkDemoTools, sha256Hex } from '../lib.mjs';
 import {
-  FormBrowser, SCOPE, TestOAuthProvider, assertPageHeaders, assertSessionCookie, fetchTrusting, formBody, freePort,
-  httpRequest, recordingFetch, verifyAccessToken,
+  FormBrowser, SCOPE, TestOAuthProvider, assertPageHeaders, assertSessionCookie, expectLog, fetchTrusting, formBody,
+  freePort, httpRequest, recordingFetch, verifyAccessToken,
 } from './oauth_lib.mjs';
 
 // A kit adapts one client library: { label, newClient(era), newTransport(url, opts),
@@ -151,6 +151,7 @@ export async function fullFlow(kit, server, { era, registration, metadataDocumen
     const since = log.slice(before);
     const refused = find(since, (e) => e.path === '/mcp' && e.status === 401, 'the MCP request with the refused token');
     assert.match(refused.wwwAuthenticate ?? '', /invalid_token/, `401 says invalid_token: ${refused.wwwAuthenticate}`);
+    await expectLog(server, /bearer token refused: bad_signature/, 'the audit reason for the altered token');
     const refresh = find(since, (e) => e.path === '/token' && e.grant === 'refresh_token', 'POST /token (refresh_token)');
     assert.equal(refresh.status, 200, 'the refresh answers 200');
     assert.equal(provider.savedTokens.length, 2, 'the refreshed token set was saved');
@@ -188,6 +189,7 @@ export async function fullFlow(kit, server, { era, registration, metadataDocumen
       ca: server.tls?.ca,
     });
     assert.equal(afterReuse.status, 401, `the family's access token after the reuse: ${afterReuse.status} ${afterReuse.body.slice(0, 300)}`);
+    await expectLog(server, /bearer token refused: revoked/, 'the audit reason after the family revocation');
     const stolen = await httpRequest(`${server.origin}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },

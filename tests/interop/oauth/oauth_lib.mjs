@@ -315,6 +315,17 @@ export async function startEmbedded({ label = 'oauth', tls = false, accessTokenT
   throw lastError;
 }
 
+// Waits (bounded poll) until the server's log matches `pattern`; fails with the log otherwise.
+export async function expectLog(server, pattern, what, ms = 5_000) {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(server.stderr())) {
+    if (Date.now() > deadline) {
+      assert.fail(`${what}: ${pattern} not in the server log:\n${server.stderr().slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 // Runs body(server) against startEmbedded(options); afterwards the server must exit 0 on
 // SIGTERM. A failure carries the tail of the server's log.
 export async function withEmbedded(options, body) {
