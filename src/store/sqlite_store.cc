@@ -41,10 +41,9 @@ class SqliteStore final : public Store {
   Result<void> putClient(const Client& c) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "INSERT INTO clients (client_id, secret_hash, "
-        "auth_method, redirect_uris, grant_types, "
-        "scopes, client_name, source, created, last_used) "
-        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+        "INSERT INTO clients (client_id, secret_hash, auth_method, redirect_uris, grant_types, "
+        "scopes, client_name, source, created, last_used) VALUES "
+        "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     if (!s) {
       return s.error();
     }
@@ -64,10 +63,8 @@ class SqliteStore final : public Store {
   Result<Client> getClient(std::string_view client_id) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "SELECT client_id, secret_hash, auth_method, "
-        "redirect_uris, grant_types, scopes, "
-        "client_name, source, created, last_used FROM "
-        "clients WHERE client_id = ?1");
+        "SELECT client_id, secret_hash, auth_method, redirect_uris, grant_types, scopes, "
+        "client_name, source, created, last_used FROM clients WHERE client_id = ?1");
     if (!s) {
       return s.error();
     }
@@ -115,9 +112,7 @@ class SqliteStore final : public Store {
 
   Result<std::size_t> expireDynamicClients(TimePoint unused_since) override {
     std::lock_guard lock(mu_);
-    auto s = db_->prepare(
-        "DELETE FROM clients WHERE source = ?1 AND "
-        "max(created, last_used) < ?2");
+    auto s = db_->prepare("DELETE FROM clients WHERE source = ?1 AND max(created, last_used) < ?2");
     if (!s) {
       return s.error();
     }
@@ -131,10 +126,8 @@ class SqliteStore final : public Store {
   Result<std::vector<Client>> listClients() override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "SELECT client_id, secret_hash, auth_method, "
-        "redirect_uris, grant_types, scopes, "
-        "client_name, source, created, last_used FROM "
-        "clients ORDER BY client_id");
+        "SELECT client_id, secret_hash, auth_method, redirect_uris, grant_types, scopes, "
+        "client_name, source, created, last_used FROM clients ORDER BY client_id");
     if (!s) {
       return s.error();
     }
@@ -157,9 +150,8 @@ class SqliteStore final : public Store {
   Result<void> putUser(const User& u) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "INSERT INTO users (name, password_hash, created) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT(name) DO UPDATE SET password_hash = "
-        "excluded.password_hash");
+        "INSERT INTO users (name, password_hash, created) VALUES (?1, ?2, ?3) ON CONFLICT(name) "
+        "DO UPDATE SET password_hash = excluded.password_hash");
     if (!s) {
       return s.error();
     }
@@ -188,10 +180,8 @@ class SqliteStore final : public Store {
   Result<void> putCode(const AuthorizationCode& c) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "INSERT INTO codes (code_hash, client_id, "
-        "redirect_uri, code_challenge, resource, scopes, "
-        "sub, family_id, expires, used) VALUES "
-        "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+        "INSERT INTO codes (code_hash, client_id, redirect_uri, code_challenge, resource, "
+        "scopes, sub, family_id, expires, used) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
     if (!s) {
       return s.error();
     }
@@ -280,8 +270,8 @@ class SqliteStore final : public Store {
   Result<void> revokeFamily(std::string_view family_id, TimePoint now) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "INSERT INTO revoked_families (family_id, revoked_at) VALUES (?1, ?2) "
-        "ON CONFLICT(family_id) DO NOTHING");
+        "INSERT INTO revoked_families (family_id, revoked_at) VALUES (?1, ?2) ON "
+        "CONFLICT(family_id) DO NOTHING");
     if (!s) {
       return s.error();
     }
@@ -317,9 +307,8 @@ class SqliteStore final : public Store {
   Result<void> revokeJti(std::string_view jti, TimePoint expires) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "INSERT INTO revoked_jti (jti, expires) VALUES (?1, ?2) "
-        "ON CONFLICT(jti) DO UPDATE SET expires = max(expires, "
-        "excluded.expires)");
+        "INSERT INTO revoked_jti (jti, expires) VALUES (?1, ?2) ON CONFLICT(jti) DO UPDATE SET "
+        "expires = max(expires, excluded.expires)");
     if (!s) {
       return s.error();
     }
@@ -335,10 +324,9 @@ class SqliteStore final : public Store {
   Result<void> putConsent(const Consent& c) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "INSERT INTO consents (user, client_id, scopes, granted) VALUES (?1, "
-        "?2, ?3, ?4) "
-        "ON CONFLICT(user, client_id) DO UPDATE SET scopes = excluded.scopes, "
-        "granted = excluded.granted");
+        "INSERT INTO consents (user, client_id, scopes, granted) VALUES (?1, ?2, ?3, ?4) ON "
+        "CONFLICT(user, client_id) DO UPDATE SET scopes = excluded.scopes, granted = "
+        "excluded.granted");
     if (!s) {
       return s.error();
     }
@@ -353,8 +341,8 @@ class SqliteStore final : public Store {
   Result<Consent> getConsent(std::string_view user, std::string_view client_id) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "SELECT user, client_id, scopes, granted FROM "
-        "consents WHERE user = ?1 AND client_id = ?2");
+        "SELECT user, client_id, scopes, granted FROM consents WHERE user = ?1 AND client_id = "
+        "?2");
     if (!s) {
       return s.error();
     }
@@ -382,16 +370,15 @@ class SqliteStore final : public Store {
     return db_->changes() == 0 ? Result<void>(notFound()) : Result<void>();
   }
 
+  // An existing kid keeps its key; retire_after and remove_after only move later, so a process
+  // holding a stale copy cannot cut short what another process extended.
   Result<void> putSigningKey(const SigningKey& k) override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "INSERT INTO signing_keys (kid, private_pem, "
-        "created, signs_from, retire_after, "
-        "remove_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
-        "CONFLICT(kid) DO UPDATE SET "
-        "signs_from = excluded.signs_from, retire_after = "
-        "excluded.retire_after, "
-        "remove_after = excluded.remove_after");
+        "INSERT INTO signing_keys (kid, private_pem, created, signs_from, retire_after, "
+        "remove_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(kid) DO UPDATE SET signs_from "
+        "= excluded.signs_from, retire_after = max(retire_after, excluded.retire_after), "
+        "remove_after = max(remove_after, excluded.remove_after)");
     if (!s) {
       return s.error();
     }
@@ -407,9 +394,8 @@ class SqliteStore final : public Store {
   Result<std::vector<SigningKey>> signingKeys() override {
     std::lock_guard lock(mu_);
     auto s = db_->prepare(
-        "SELECT kid, private_pem, created, signs_from, "
-        "retire_after, remove_after "
-        "FROM signing_keys ORDER BY created DESC, kid DESC");
+        "SELECT kid, private_pem, created, signs_from, retire_after, remove_after FROM "
+        "signing_keys ORDER BY created DESC, kid DESC");
     if (!s) {
       return s.error();
     }
@@ -504,8 +490,7 @@ class SqliteStore final : public Store {
 
   Result<AuthorizationCode> selectCode(std::string_view code_hash) {
     auto s = db_->prepare(
-        "SELECT code_hash, client_id, redirect_uri, code_challenge, resource, "
-        "scopes, sub, "
+        "SELECT code_hash, client_id, redirect_uri, code_challenge, resource, scopes, sub, "
         "family_id, expires, used FROM codes WHERE code_hash = ?1");
     if (!s) {
       return s.error();
@@ -519,9 +504,8 @@ class SqliteStore final : public Store {
 
   Result<RefreshToken> selectRefresh(std::string_view token_hash) {
     auto s = db_->prepare(
-        "SELECT token_hash, family_id, client_id, sub, "
-        "resource, scopes, expires, rotated "
-        "FROM refresh_tokens WHERE token_hash = ?1");
+        "SELECT token_hash, family_id, client_id, sub, resource, scopes, expires, rotated FROM "
+        "refresh_tokens WHERE token_hash = ?1");
     if (!s) {
       return s.error();
     }
@@ -534,8 +518,7 @@ class SqliteStore final : public Store {
 
   Result<void> insertRefresh(const RefreshToken& t) {
     auto s = db_->prepare(
-        "INSERT INTO refresh_tokens (token_hash, family_id, client_id, sub, "
-        "resource, scopes, "
+        "INSERT INTO refresh_tokens (token_hash, family_id, client_id, sub, resource, scopes, "
         "expires, rotated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!s) {
       return s.error();

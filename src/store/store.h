@@ -144,7 +144,8 @@ class Store {
   [[nodiscard]] virtual Result<void> revokeConsent(std::string_view user,
                                                    std::string_view client_id) = 0;
 
-  // Signing keys, newest first.
+  // Signing keys, newest first. Putting an existing kid updates its schedule but never its key,
+  // and retire_after / remove_after only move later (processes may hold stale copies).
   [[nodiscard]] virtual Result<void> putSigningKey(const SigningKey& k) = 0;
   [[nodiscard]] virtual Result<std::vector<SigningKey>> signingKeys() = 0;
   [[nodiscard]] virtual Result<void> deleteSigningKey(std::string_view kid) = 0;

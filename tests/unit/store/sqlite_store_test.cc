@@ -355,18 +355,24 @@ SigningKey key(std::string kid, TimePoint created) {
 }
 
 TEST(SqliteStoreKeys, NewestFirstUpdateAndDelete) {
-  // Keys list newest first; putting an existing kid updates its schedule; delete removes it.
+  // Keys list newest first; putting an existing kid moves its removal later (never earlier, so
+  // a stale copy cannot shorten it); delete removes it.
   auto store = memoryStore();
   ASSERT_TRUE(store->putSigningKey(key("old", kT0)));
   ASSERT_TRUE(store->putSigningKey(key("new", kT0 + hours(2))));
   SigningKey updated = key("old", kT0);
-  updated.remove_after = kT0 + hours(3);
+  updated.remove_after = kT0 + hours(30);
   ASSERT_TRUE(store->putSigningKey(updated));
+  SigningKey stale = key("old", kT0);
+  stale.remove_after = kT0 + hours(3);
+  stale.private_pem = "other";
+  ASSERT_TRUE(store->putSigningKey(stale));
   auto keys = store->signingKeys();
   ASSERT_TRUE(keys);
   ASSERT_EQ(keys->size(), 2u);
   EXPECT_EQ((*keys)[0].kid, "new");
-  EXPECT_EQ((*keys)[1].remove_after, kT0 + hours(3));
+  EXPECT_EQ((*keys)[1].remove_after, kT0 + hours(30));
+  EXPECT_EQ((*keys)[1].private_pem, key("old", kT0).private_pem);
   EXPECT_EQ((*keys)[0].signs_from, kT0 + hours(3));
   ASSERT_TRUE(store->deleteSigningKey("old"));
   EXPECT_EQ(store->signingKeys()->size(), 1u);
