@@ -119,15 +119,13 @@ struct AuthSetup {
   std::shared_ptr<const policy::ScopePolicy> scope_policy;
 };
 
-// The outbound fetcher for an operator-configured URL: a loopback http URL (allowed by config
-// only on loopback hosts) is a development setup and gets the development policy.
-std::shared_ptr<net::Fetcher> fetcherFor(std::string_view url) {
-  net::FetchPolicy policy;
-  if (url.starts_with("http://")) {
-    policy.allow_http = true;
-    policy.allow_private_addresses = true;
-  }
-  return net::makeHttpFetcher(policy);
+// The outbound fetcher for operator-configured URLs. An http URL is admitted by config only on a
+// loopback host: a development setup, which gets the development policy.
+std::shared_ptr<net::Fetcher> fetcherFor(bool loopback_http, const config::FetchConfig& f) {
+  return net::makeHttpFetcher(
+      net::FetchPolicy{.allow_http = loopback_http || f.allow_http,
+                       .allow_private_addresses = loopback_http || f.allow_private_addresses,
+                       .ca_file = f.ca_file});
 }
 
 Result<std::shared_ptr<auth::TokenVerifier>> introspectionVerifier(const config::Config& c) {
@@ -139,7 +137,8 @@ Result<std::shared_ptr<auth::TokenVerifier>> introspectionVerifier(const config:
   o.resource = c.server.public_url;
   o.issuer = in.issuer;
   o.max_cache_lifetime = in.cache_ttl;
-  auto v = auth::makeIntrospectionVerifier(std::move(o), fetcherFor(in.endpoint), systemClock());
+  auto v = auth::makeIntrospectionVerifier(
+      std::move(o), fetcherFor(in.endpoint.starts_with("http://"), in.fetch), systemClock());
   if (!v) {
     return v.error();
   }
@@ -162,10 +161,7 @@ Result<std::shared_ptr<auth::TokenVerifier>> jwtVerifier(const config::Config& c
   // An http issuer is admitted by config only on a loopback host: development.
   const bool loopback_http = j.issuer.starts_with("http://") || j.jwks_uri.starts_with("http://");
   o.allow_http = loopback_http || j.fetch.allow_http;
-  auto fetcher = net::makeHttpFetcher(net::FetchPolicy{
-      .allow_http = o.allow_http,
-      .allow_private_addresses = loopback_http || j.fetch.allow_private_addresses,
-      .ca_file = j.fetch.ca_file});
+  auto fetcher = fetcherFor(loopback_http, j.fetch);
   auto v = auth::makeJwksVerifier(std::move(o), std::move(fetcher), systemClock());
   if (!v) {
     return v.error();
@@ -196,10 +192,7 @@ Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(const config:
   oauth::AsDependencies deps;
   deps.store = std::move(*store);
   // Client ID Metadata Documents: public https only, unless loosened for development.
-  deps.fetcher = net::makeHttpFetcher(net::FetchPolicy{.allow_http = e.fetch.allow_http,
-                                                       .allow_private_addresses =
-                                                           e.fetch.allow_private_addresses,
-                                                       .ca_file = e.fetch.ca_file});
+  deps.fetcher = fetcherFor(false, e.fetch);
   return oauth::AuthorizationServer::create(std::move(*options), std::move(deps));
 }
 

@@ -228,6 +228,9 @@ void readIntrospection(const toml::table& table, Diagnostics& diags, Introspecti
   std::chrono::milliseconds ttl = out.cache_ttl;
   r.readDuration("cache_ttl", ttl);
   out.cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
+  if (const toml::table* t = r.table("fetch")) {
+    readFetch(*t, diags, "auth.introspection.fetch", out.fetch);
+  }
   r.finish();
 }
 

@@ -105,6 +105,7 @@ struct IntrospectionAuthConfig {
   std::string client_secret_env;  // the variable holding the secret; must be set at load
   std::string client_secret;      // its value, read at load; never printed or logged
   std::chrono::seconds cache_ttl{60};  // an active verdict is reused at most this long
+  FetchConfig fetch;                   // [auth.introspection.fetch]
 };
 
 // The embedded authorization server.

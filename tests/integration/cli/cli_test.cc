@@ -115,6 +115,29 @@ TEST(CliCheck, BadConfigPrintsPositionedErrors) {
       << r.err;
 }
 
+// check summarizes the auth setup and names the secret's variable, never its value.
+TEST(CliCheck, IntrospectionSecretIsNeverPrinted) {
+  ::setenv("BASTION_CLI_TEST_SECRET", "hunter2-do-not-print", 1);
+  const std::string path = tempFile(
+      "introspection.toml",
+      "[server]\nlisten = \"127.0.0.1:8080\"\n[auth]\nmode = \"introspection\"\n"
+      "[auth.scope_implications]\n\"files:write\" = [\"files:read\"]\n"
+      "[auth.introspection]\nissuer = \"https://as.example\"\n"
+      "endpoint = \"https://as.example/introspect\"\nclient_id = \"bastion\"\n"
+      "client_secret_env = \"BASTION_CLI_TEST_SECRET\"\n");
+  auto r = run({kExe, "check", "--config", path});
+  ::unsetenv("BASTION_CLI_TEST_SECRET");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  auth:       introspection (https://as.example/introspect as bastion, "
+                       "secret from $BASTION_CLI_TEST_SECRET)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("  resource:   http://127.0.0.1:8080/mcp\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  implies:    files:write => files:read\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("hunter2"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
+}
+
 // Without --config, check describes the embedded default: demo tools on 127.0.0.1:8080/mcp.
 TEST(CliCheck, EmbeddedDefaultIsLoopback8080) {
   auto r = run({kExe, "check"});
