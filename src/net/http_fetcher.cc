@@ -18,7 +18,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -30,32 +29,25 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <future>
 #include <thread>
 
 #include "net/address_policy.h"
 #include "net/fetch_url.h"
 #include "net/fetcher.h"
+#include "net/http_exchange.h"
 
 namespace bastion::net {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using SteadyClock = std::chrono::steady_clock;
-using Request = http::request<http::string_body>;
+using Request = detail::HttpRequest;
 using Answer = asio::awaitable<Result<FetchResponse>>;
 
-constexpr std::size_t kHeaderLimit = 16 * 1024;
 // How long fetch() waits past the deadline for the exchange to report. Only reached if the
 // exchange failed to notice its own deadline; the caller is released regardless.
 constexpr auto kGrace = std::chrono::milliseconds(250);
@@ -65,62 +57,6 @@ Error fail(FetchError code, std::string message) { return Error(code, std::move(
 bool isPublicEndpoint(const tcp::endpoint& ep) {
   const auto a = ep.address();
   return a.is_v4() ? isPublicV4(a.to_v4().to_bytes()) : isPublicV6(a.to_v6().to_bytes());
-}
-
-bool isToken(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
-}
-
-bool isFieldValue(std::string_view s) {
-  return std::none_of(s.begin(), s.end(),
-                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
-}
-
-// Framing and routing are the fetcher's business; a caller setting them is a bug.
-bool isReservedHeader(std::string_view name) {
-  std::string low(name);
-  std::transform(low.begin(), low.end(), low.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
-  return low == "host" || low == "content-length" || low == "transfer-encoding" ||
-         low == "connection" || low == "upgrade" || low == "te" || low == "trailer";
-}
-
-Result<Request> buildRequest(const FetchTarget& t, const FetchRequest& req) {
-  if (!isToken(req.method)) {
-    return fail(FetchError::ProtocolError, "the request method is not an HTTP token");
-  }
-  Request msg;
-  msg.method_string(req.method);
-  msg.target(t.target);
-  msg.version(11);
-  msg.set(http::field::host, t.host_header);
-  msg.set(http::field::user_agent, "bastion");
-  msg.set(http::field::connection, "close");
-  for (const auto& [name, value] : req.headers) {
-    if (!isToken(name) || !isFieldValue(value) || isReservedHeader(name)) {
-      return fail(FetchError::ProtocolError, "request header '" + name + "' is not allowed");
-    }
-    msg.insert(name, value);
-  }
-  msg.body() = req.body;
-  msg.prepare_payload();
-  return msg;
-}
-
-FetchResponse toResponse(http::response<http::string_body>&& msg) {
-  FetchResponse out;
-  out.status = static_cast<int>(msg.result_int());
-  for (const auto& field : msg) {
-    std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
-    out.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
-  out.body = std::move(msg.body());
-  return out;
 }
 
 // One request's resolver, socket and deadline. Shared by the exchange coroutine and the deadline
@@ -148,10 +84,8 @@ void armDeadline(const std::shared_ptr<Exchange>& x, SteadyClock::time_point dea
   });
 }
 
-// A failed step's error; after the deadline every failure is a Timeout.
 Error stepError(const Exchange& x, FetchError code, std::string message) {
-  return x.timed_out ? fail(FetchError::Timeout, "deadline passed: " + message)
-                     : fail(code, std::move(message));
+  return detail::stepError(x.timed_out, code, std::move(message));
 }
 
 auto withEc(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
@@ -184,29 +118,6 @@ asio::awaitable<Result<void>> connectChecked(Exchange& x, const FetchTarget& t,
   co_return Result<void>{};
 }
 
-template <class Stream>
-Answer roundTrip(Exchange& x, Stream& stream, Request& msg, std::size_t max_bytes,
-                 const std::string& host) {
-  error_code ec;
-  co_await http::async_write(stream, msg, withEc(ec));
-  if (ec) {
-    co_return stepError(x, FetchError::ConnectFailed, "could not send the request to " + host);
-  }
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.skip(msg.method() == http::verb::head);  // a HEAD answer has no body to wait for
-  parser.header_limit(kHeaderLimit);
-  parser.body_limit(max_bytes);
-  co_await http::async_read(stream, buffer, parser, withEc(ec));
-  if (ec == http::error::body_limit) {
-    co_return fail(FetchError::TooLarge, "the response from " + host + " is too large");
-  }
-  if (ec) {
-    co_return stepError(x, FetchError::ProtocolError, "no valid HTTP response from " + host);
-  }
-  co_return toResponse(parser.release());
-}
-
 // SNI for names only (RFC 6066 forbids IP literals there); the certificate must name the URL's
 // host: DNS name without partial wildcards, or the IP address for a literal.
 bool expectPeer(SSL* ssl, const FetchTarget& t) {
@@ -233,7 +144,7 @@ Answer overTls(Exchange& x, ssl::context& ctx, const FetchTarget& t, Request& ms
   }
   // No close_notify exchange afterwards: the body is complete (length or chunked framing; an
   // unclean end of a close-delimited body is a read error above), so the socket just closes.
-  co_return co_await roundTrip(x, tls, msg, max_bytes, t.host);
+  co_return co_await detail::roundTrip(tls, msg, max_bytes, t.host, x.timed_out);
 }
 
 Answer runExchange(FetchTarget t, Request msg, std::size_t max_bytes, bool allow_private,
@@ -246,7 +157,7 @@ Answer runExchange(FetchTarget t, Request msg, std::size_t max_bytes, bool allow
   } else if (t.tls) {
     out = co_await overTls(*x, ctx, t, msg, max_bytes);
   } else {
-    out = co_await roundTrip(*x, x->socket, msg, max_bytes, t.host);
+    out = co_await detail::roundTrip(x->socket, msg, max_bytes, t.host, x->timed_out);
   }
   x->timer.cancel();
   error_code ignored;
@@ -298,7 +209,7 @@ class HttpFetcher final : public Fetcher {
     if (target->tls && !tls_setup_error_.empty()) {
       return fail(FetchError::TlsFailed, tls_setup_error_);
     }
-    auto msg = buildRequest(*target, req);
+    auto msg = detail::buildRequest(*target, req);
     if (!msg) {
       return msg.error();
     }
