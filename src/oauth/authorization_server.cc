@@ -44,6 +44,25 @@ const Route* findRoute(std::string_view path) {
 
 enum class AsError { BadOptions = 1 };
 
+constexpr std::chrono::minutes kPurgeInterval{10};
+
+// Deletes expired codes, refresh tokens and revoked-jti rows every kPurgeInterval, on whichever
+// request comes first (handlers run on workers, where blocking on the store is allowed). A
+// failed purge is retried next interval; expired rows are refused anyway.
+void purgeIfDue(AuthorizationServerState& s) {
+  const auto now = s.deps.clock->now();
+  const auto now_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  std::int64_t due = s.next_purge_ns.load();
+  if (now_ns < due) {
+    return;
+  }
+  const auto next = now_ns + std::chrono::nanoseconds(kPurgeInterval).count();
+  if (s.next_purge_ns.compare_exchange_strong(due, next)) {
+    (void)s.deps.store->purgeExpired(now);
+  }
+}
+
 Result<void> checkOptions(const AsOptions& o, const AsDependencies& d) {
   if (o.issuer.empty() || o.issuer.back() == '/' ||
       !(o.issuer.starts_with("https://") || o.issuer.starts_with("http://"))) {
@@ -103,6 +122,7 @@ web::Response AuthorizationServer::handle(const web::Request& req) {
   if (route == nullptr) {
     return oauthError(404, "not_found", "");
   }
+  purgeIfDue(*state_);
   return route->handler(*state_, req);
 }
 

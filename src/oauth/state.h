@@ -9,6 +9,8 @@
 //     authorize/login/consent pages and /register (login sessions, throttles, ...), added in the
 //     marked section at the end of the struct.
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -34,6 +36,9 @@ struct AuthorizationServerState {
   std::unique_ptr<KeyManager> keys;               // signing keys and their rotation
   std::unique_ptr<RevocationList> revocations;    // revoked families and jti (store + memory)
   std::shared_ptr<auth::TokenVerifier> verifier;  // verifies this server's access tokens
+  // When expired codes, refresh tokens and jti entries are next purged (ns since the epoch);
+  // claimed by compare-exchange so that one request does it.
+  std::atomic<std::int64_t> next_purge_ns{0};
 
   // ---- as-web --------------------------------------------------------------------------------
   std::unique_ptr<ClientResolver> clients;  // store clients and metadata documents

@@ -142,6 +142,7 @@ TEST_F(TokenEndpoint, PkceMissingVerifierRefused) {
 
 TEST_F(TokenEndpoint, ExpiredCodeRefused) {
   // A code lives 60 s.
+  get("/jwks");  // runs the first purge now, so the expired code is still there to be refused
   const std::string code = plantCode();
   clock_.advance(seconds(60));
   auto r = post("/token", codeForm(code));
@@ -260,6 +261,21 @@ TEST_F(TokenEndpoint, ExpiredRefreshTokenRefused) {
   auto tokens = redeemFreshCode();
   clock_.advance(std::chrono::hours(24 * 30));
   EXPECT_EQ(errorOf(post("/token", refreshForm(str(tokens, "refresh_token")))), "invalid_grant");
+}
+
+TEST_F(TokenEndpoint, ExpiredGrantsArePurgedFromTheStore) {
+  // Requests purge expired codes and refresh tokens from the store (every 10 minutes).
+  get("/jwks");  // the first request purges (nothing yet) and schedules the next purge
+  const std::string code = plantCode();
+  auto tokens = redeemFreshCode();
+  const std::string refresh_hash = crypto::sha256Hex(str(tokens, "refresh_token"));
+  ASSERT_TRUE(store_->getRefresh(refresh_hash));
+  clock_.advance(std::chrono::hours(24 * 31));
+  get("/jwks");
+  EXPECT_FALSE(store_->getRefresh(refresh_hash));
+  store::AuthorizationCode replayed;
+  EXPECT_EQ(store_->consumeCode(crypto::sha256Hex(code), &replayed).error().code,
+            static_cast<int>(store::StoreError::NotFound));
 }
 
 // ---- client authentication -------------------------------------------------------------------
