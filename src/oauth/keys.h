@@ -38,8 +38,7 @@ struct KeyPolicy {
 enum class KeyError {
   StoreFailed = 1,  // reading or writing keys failed (fail closed: nothing is signed)
   BadStoredKey,     // a stored private key does not parse as a P-256 key
-  GenerateFailed,
-  SignFailed,
+  GenerateFailed,   // OpenSSL could not make a key (or, impossibly, no key signs after upkeep)
 };
 
 class KeyManager {

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "as_fixture.h"
+#include "oauth/keys.h"
 
 namespace bastion::oauth::testing {
 namespace {
@@ -92,6 +93,28 @@ TEST_F(FailClosed, TokenEndpointGrantsNothingWhenStoreFails) {
   EXPECT_EQ(cc.status, 503);
   breakable_->failing = false;
   EXPECT_EQ(post("/token", codeForm(code)).status, 200);  // the code was not spent
+}
+
+TEST_F(FailClosed, ServerDoesNotStartWithoutItsKeys) {
+  // If the signing keys cannot be read, the server is not created (KeyError::StoreFailed).
+  breakable_->failing = true;
+  AsDependencies d;
+  d.store = store_;
+  d.clock = &clock_;
+  auto as = AuthorizationServer::create(options(), d);
+  ASSERT_FALSE(as);
+  EXPECT_EQ(as.error().code, static_cast<int>(KeyError::StoreFailed));
+}
+
+TEST_F(FailClosed, KeysThatCannotBeReloadedVerifyNothing) {
+  // Once the periodic key reload fails, unseen tokens are refused (KeysUnavailable) and nothing
+  // is signed.
+  auto token = as_->issueAccessToken("alice", {"files:read"}, minutes(10));
+  ASSERT_TRUE(token);
+  breakable_->failing = true;
+  clock_.advance(std::chrono::seconds(61));  // the key reload interval has passed
+  EXPECT_EQ(verifyError(*token), auth::AuthError::KeysUnavailable);
+  EXPECT_FALSE(as_->issueAccessToken("alice", {"files:read"}, minutes(10)));
 }
 
 }  // namespace
