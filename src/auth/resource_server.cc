@@ -24,13 +24,18 @@ bool iequals(std::string_view a, std::string_view b) {
 
 // Splits a resource URL into its origin ("https://h:8443") and path ("/mcp", or "" for "/").
 bool splitResource(std::string_view resource, std::string& origin, std::string& path) {
-  auto url = boost::urls::parse_absolute_uri(resource);
-  if (!url || (url->scheme() != "http" && url->scheme() != "https") || !url->has_authority() ||
-      url->host().empty() || url->has_userinfo() || url->has_query() || url->has_fragment()) {
+  auto parsed = boost::urls::parse_absolute_uri(resource);
+  if (!parsed) {
     return false;
   }
-  origin = std::string(url->scheme()) + "://" + std::string(url->encoded_authority());
-  path = std::string(url->encoded_path());
+  // A copy of the view, not operator->: GCC 12 -O2 sees a null path through result's accessor.
+  const boost::urls::url_view url = parsed.value();
+  if ((url.scheme() != "http" && url.scheme() != "https") || !url.has_authority() ||
+      url.host().empty() || url.has_userinfo() || url.has_query() || url.has_fragment()) {
+    return false;
+  }
+  origin = std::string(url.scheme()) + "://" + std::string(url.encoded_authority());
+  path = std::string(url.encoded_path());
   if (path == "/") {
     path.clear();
   }

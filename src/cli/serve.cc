@@ -172,18 +172,20 @@ Result<std::shared_ptr<auth::TokenVerifier>> jwtVerifier(const config::Config& c
 // The embedded authorization server: its routes serve beside the endpoint; `issuer` is filled.
 Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(const config::Config& c,
                                                                    std::string& issuer) {
-  auto options = embeddedAsOptions(c);
-  if (!options) {
-    return options.error();
+  auto derived = embeddedAsOptions(c);
+  if (!derived) {
+    return derived.error();
   }
+  // Moved out rather than used through operator->: GCC 12 -O2 sees a null path there.
+  oauth::AsOptions options = std::move(derived).value();
   const config::EmbeddedAuthConfig& e = c.auth.embedded;
-  options->scopes_supported = allScopes(c);
-  options->default_scopes = c.auth.scopes_supported;
-  options->access_token_ttl = e.access_token_ttl;
-  options->refresh_token_ttl = e.refresh_token_ttl;
-  options->dynamic_registration = e.dynamic_registration;
-  options->metadata_documents = e.metadata_documents;
-  issuer = options->issuer;
+  options.scopes_supported = allScopes(c);
+  options.default_scopes = c.auth.scopes_supported;
+  options.access_token_ttl = e.access_token_ttl;
+  options.refresh_token_ttl = e.refresh_token_ttl;
+  options.dynamic_registration = e.dynamic_registration;
+  options.metadata_documents = e.metadata_documents;
+  issuer = options.issuer;
   auto store = store::openStore(c.store.url);
   if (!store) {
     return Error(store.error().code, "cannot open the store " + c.store.url + ": " +
@@ -193,7 +195,7 @@ Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(const config:
   deps.store = std::move(*store);
   // Client ID Metadata Documents: public https only, unless loosened for development.
   deps.fetcher = fetcherFor(false, e.fetch);
-  return oauth::AuthorizationServer::create(std::move(*options), std::move(deps));
+  return oauth::AuthorizationServer::create(std::move(options), std::move(deps));
 }
 
 // The verifier for the configured OAuth mode, and the issuer clients are sent to.
@@ -371,20 +373,23 @@ int runServe(const ServeOptions& options) {
                          .idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(
                              c.server.session_idle_timeout)},
       systemRandom());
-  auto setup = buildAuth(c);
-  if (!setup) {
+  auto built = buildAuth(c);
+  if (!built) {
     spdlog::critical("cannot set up auth.mode \"{}\": {}", config::authModeName(c.auth.mode),
-                     setup.error().message);
+                     built.error().message);
     return 1;
   }
+  // Values moved out of the results (not operator->): GCC 12 -O2 sees null paths there.
+  AuthSetup setup = std::move(built).value();
+  std::shared_ptr<const mcp::Server> tools = std::move(server).value();
   mcp::DispatcherOptions dispatcher_options;
-  dispatcher_options.scope_policy = setup->scope_policy;
+  dispatcher_options.scope_policy = setup.scope_policy;
   std::shared_ptr<mcp::Dispatcher> dispatcher =
-      mcp::Dispatcher::create(*server, sessions, std::move(dispatcher_options));
+      mcp::Dispatcher::create(std::move(tools), sessions, std::move(dispatcher_options));
   if (c.server.listen) {
-    return serveHttp(c, std::move(dispatcher), std::move(sessions), std::move(*setup));
+    return serveHttp(c, std::move(dispatcher), std::move(sessions), std::move(setup));
   }
-  return serveStdio(c, std::move(dispatcher), *setup);
+  return serveStdio(c, std::move(dispatcher), setup);
 }
 
 }  // namespace bastion::cli

@@ -55,22 +55,32 @@ bool isLoopbackHost(std::string_view host) {
 
 // An absolute https URL, or http on a loopback host (development).
 bool secureUrl(std::string_view s) {
-  auto url = boost::urls::parse_absolute_uri(s);
-  if (!url || !url->has_authority() || url->host().empty() || url->has_userinfo() ||
-      url->has_fragment()) {
+  auto parsed = boost::urls::parse_absolute_uri(s);
+  if (!parsed) {
     return false;
   }
-  return url->scheme() == "https" || (url->scheme() == "http" && isLoopbackHost(url->host()));
+  // A copy of the view, not operator->: GCC 12 -O2 sees a null path through result's accessor.
+  const boost::urls::url_view url = parsed.value();
+  if (!url.has_authority() || url.host().empty() || url.has_userinfo() ||
+      url.has_fragment()) {
+    return false;
+  }
+  return url.scheme() == "https" || (url.scheme() == "http" && isLoopbackHost(url.host()));
 }
 
 // Lower-case scheme and host, no trailing slash (RFC 8707 canonical form); nullopt if `s` is not
 // an absolute http(s) URL without userinfo, query or fragment.
 std::optional<std::string> canonicalUrl(std::string_view s) {
-  auto url = boost::urls::parse_absolute_uri(s);
-  if (!url || (url->scheme_id() != boost::urls::scheme::http &&
-               url->scheme_id() != boost::urls::scheme::https) ||
-      !url->has_authority() || url->host().empty() || url->has_userinfo() || url->has_query() ||
-      url->has_fragment()) {
+  auto parsed = boost::urls::parse_absolute_uri(s);
+  if (!parsed) {
+    return std::nullopt;
+  }
+  // A copy of the view, not operator->: GCC 12 -O2 sees a null path through result's accessor.
+  const boost::urls::url_view url = parsed.value();
+  if ((url.scheme_id() != boost::urls::scheme::http &&
+               url.scheme_id() != boost::urls::scheme::https) ||
+      !url.has_authority() || url.host().empty() || url.has_userinfo() || url.has_query() ||
+      url.has_fragment()) {
     return std::nullopt;
   }
   auto lower = [](std::string_view v) {
@@ -80,8 +90,8 @@ std::optional<std::string> canonicalUrl(std::string_view s) {
     });
     return out;
   };
-  std::string out = lower(url->scheme()) + "://" + lower(url->encoded_host_and_port());
-  std::string path(url->encoded_path());
+  std::string out = lower(url.scheme()) + "://" + lower(url.encoded_host_and_port());
+  std::string path(url.encoded_path());
   while (!path.empty() && path.back() == '/') {
     path.pop_back();
   }

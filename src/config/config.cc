@@ -120,9 +120,14 @@ bool validEndpoint(std::string_view path) {
 
 // An origin is "scheme://host[:port]": no path, query, fragment or user info.
 bool validOrigin(std::string_view origin) {
-  auto url = boost::urls::parse_absolute_uri(origin);
-  return url && (url->scheme() == "http" || url->scheme() == "https") && url->has_authority() &&
-         !url->host().empty() && !url->has_userinfo() && url->path().empty() && !url->has_query();
+  auto parsed = boost::urls::parse_absolute_uri(origin);
+  if (!parsed) {
+    return false;
+  }
+  // A copy of the view, not operator->: GCC 12 -O2 sees a null path through result's accessor.
+  const boost::urls::url_view url = parsed.value();
+  return (url.scheme() == "http" || url.scheme() == "https") && url.has_authority() &&
+         !url.host().empty() && !url.has_userinfo() && url.path().empty() && !url.has_query();
 }
 
 bool validHost(std::string_view host) {
@@ -138,12 +143,16 @@ bool validHost(std::string_view host) {
 }
 
 bool validPublicUrl(std::string_view text) {
-  auto url = boost::urls::parse_absolute_uri(text);
-  return url &&
-         (url->scheme_id() == boost::urls::scheme::http ||
-          url->scheme_id() == boost::urls::scheme::https) &&
-         url->has_authority() &&
-         !url->host().empty() && !url->has_userinfo() && !url->has_query();
+  auto parsed = boost::urls::parse_absolute_uri(text);
+  if (!parsed) {
+    return false;
+  }
+  // A copy of the view, not operator->: GCC 12 -O2 sees a null path through result's accessor.
+  const boost::urls::url_view url = parsed.value();
+  return (url.scheme_id() == boost::urls::scheme::http ||
+          url.scheme_id() == boost::urls::scheme::https) &&
+         url.has_authority() &&
+         !url.host().empty() && !url.has_userinfo() && !url.has_query();
 }
 
 bool readable(const std::string& path) {

@@ -52,13 +52,20 @@ std::string formatQuantity(std::uint64_t n, const std::array<Unit, N>& units,
     return std::string(zero);
   }
   // Units are not ordered by factor (ms first), so pick the largest exact divisor explicitly.
-  const Unit* best = nullptr;
-  for (const Unit& unit : units) {
-    if (n % unit.factor == 0 && (best == nullptr || unit.factor > best->factor)) {
-      best = &unit;
+  // Every unit table has a factor-1 unit, so some unit always divides; start from the first
+  // (never a null pointer, which GCC 12 -O2 would flag) and keep the largest exact divisor.
+  std::size_t best = 0;
+  std::uint64_t best_factor = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (n % units[i].factor == 0 && units[i].factor > best_factor) {
+      best = i;
+      best_factor = units[i].factor;
     }
   }
-  return std::to_string(n / best->factor) + std::string(best->suffix);
+  if (best_factor == 0) {
+    return std::to_string(n);  // unreachable with the tables above
+  }
+  return std::to_string(n / best_factor) + std::string(units[best].suffix);
 }
 
 }  // namespace
