@@ -295,6 +295,34 @@ TEST_F(TokenEndpoint, ClientSecretWrongRefused) {
   EXPECT_EQ(errorOf(form), "invalid_client");
 }
 
+TEST_F(TokenEndpoint, BasicCredentialsAreFormDecoded) {
+  // RFC 6749 §2.3.1: id and secret are form-encoded before Basic, so ':' and '&' survive.
+  store::Client c = *store_->getClient(kConfidentialId);
+  c.client_id = "svc:eu&1";
+  c.secret_hash = crypto::sha256Hex("p@ss:w rd%");
+  ASSERT_TRUE(store_->putClient(c));
+  auto ok = post(
+      "/token", {{"grant_type", "client_credentials"}},
+      {{"authorization", basicAuth(web::formEncode("svc:eu&1"), web::formEncode("p@ss:w rd%"))}});
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  auto raw = post("/token", {{"grant_type", "client_credentials"}},
+                  {{"authorization", basicAuth("svc%3Aeu%261", "p@ss:w rd%")}});  // bad % escape
+  EXPECT_EQ(raw.status, 401);
+}
+
+TEST_F(TokenEndpoint, MalformedOrRepeatedBasicHeaderRefused) {
+  // Not base64, no colon, another scheme, or two Authorization headers: never authenticated.
+  for (const char* value : {"Basic !!!!", "Basic bWFjaGluZS1jbGllbnQ=", "Bearer abc", "Basic"}) {
+    auto r = post("/token", {{"grant_type", "client_credentials"}}, {{"authorization", value}});
+    EXPECT_EQ(r.status, 401) << value;
+    EXPECT_EQ(errorOf(r), "invalid_client") << value;
+  }
+  auto twice = post("/token", {{"grant_type", "client_credentials"}},
+                    {confidentialBasic()[0], confidentialBasic()[0]});
+  EXPECT_EQ(twice.status, 400);
+  EXPECT_EQ(errorOf(twice), "invalid_request");
+}
+
 TEST_F(TokenEndpoint, ConfidentialClientWithoutSecretRefused) {
   // Naming a confidential client without its secret is not authentication.
   auto r = post("/token", {{"grant_type", "client_credentials"}, {"client_id", kConfidentialId}});
