@@ -39,7 +39,7 @@ std::optional<std::string> base64Decode(std::string_view in) {
     if (v < 0) {
       return std::nullopt;
     }
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    acc = ((acc << 6) | static_cast<std::uint32_t>(v)) & 0xffffffu;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
