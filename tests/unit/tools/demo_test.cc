@@ -247,5 +247,18 @@ TEST(DemoRegistration, AddsToServerOnce) {
   EXPECT_EQ(second.error().code, static_cast<int>(mcp::RegistrationError::Duplicate));
 }
 
+// Least privilege: every demo tool requires the baseline scope by default, or what the
+// configuration says.
+TEST(DemoScopes, EveryToolRequiresTheConfiguredScopes) {
+  for (const auto& spec : demoTools()) {
+    EXPECT_EQ(spec.scopes, std::vector<std::string>{"mcp:tools"}) << spec.name;
+  }
+  DemoOptions options;
+  options.scopes = {"demo:use", "demo:read"};
+  for (const auto& spec : demoTools(options)) {
+    EXPECT_EQ(spec.scopes, (std::vector<std::string>{"demo:use", "demo:read"})) << spec.name;
+  }
+}
+
 }  // namespace
 }  // namespace bastion::tools
