@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -248,14 +249,23 @@ std::vector<std::string> baselineScopes(const std::vector<std::string>& scopes) 
 }  // namespace
 
 bool isB64Token(std::string_view token) {
-  std::size_t i = 0;
-  while (i < token.size()) {
-    const char c = token[i];
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
-    if (!ok) {
-      break;
+  // RFC 6750 b64token characters, as a table: this runs on every authenticated request.
+  static constexpr auto kB64TokenChar = [] {
+    std::array<bool, 256> t{};
+    for (int c = 'A'; c <= 'Z'; ++c) {
+      t[static_cast<std::size_t>(c)] = true;
+      t[static_cast<std::size_t>(c - 'A' + 'a')] = true;
     }
+    for (int c = '0'; c <= '9'; ++c) {
+      t[static_cast<std::size_t>(c)] = true;
+    }
+    for (const char c : std::string_view("-._~+/")) {
+      t[static_cast<unsigned char>(c)] = true;
+    }
+    return t;
+  }();
+  std::size_t i = 0;
+  while (i < token.size() && kB64TokenChar[static_cast<unsigned char>(token[i])]) {
     ++i;
   }
   if (i == 0) {

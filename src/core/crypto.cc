@@ -88,12 +88,26 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// SHA-256 fetched from the default provider once: EVP_sha256() makes OpenSSL 3 look the
+// algorithm up again on every digest, which shows on the token cache's hot path.
+const EVP_MD *fetchedSha256() {
+  static EVP_MD *const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) {
+    std::abort();  // no SHA-256 in the default provider: nothing here can work safely
+  }
+  return md;
+}
+
+}  // namespace
+
 std::string sha256(std::string_view data) {
   std::string out(32, '\0');
   unsigned int len = 0;
   // A digest failure over memory is a broken invariant (OpenSSL cannot fetch SHA-256).
   if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char *>(out.data()), &len,
-                 EVP_sha256(), nullptr) != 1 ||
+                 fetchedSha256(), nullptr) != 1 ||
       len != 32) {
     std::abort();
   }
