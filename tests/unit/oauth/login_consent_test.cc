@@ -1,4 +1,9 @@
 // POST /login and POST /consent: CSRF, throttling, sessions and remembered consent.
+
+// GCC 12 at -O2 reports dereferences of checked boost::system::result values as potential null
+// dereferences (false positives; each is asserted first).
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+
 #include "oauth/browser_state.h"
 #include "oauth/pages.h"
 #include "oauth/throttle.h"
