@@ -54,6 +54,8 @@ int hexValue(char c) {
   return -1;
 }
 
+}  // namespace
+
 std::optional<std::string> formDecode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -77,8 +79,6 @@ std::optional<std::string> formDecode(std::string_view s) {
   }
   return out;
 }
-
-}  // namespace
 
 std::optional<std::vector<std::pair<std::string, std::string>>> parseForm(std::string_view s) {
   std::vector<std::pair<std::string, std::string>> out;

@@ -55,6 +55,10 @@ class Routes {
 // spec says a parameter must not repeat).
 std::optional<std::vector<std::pair<std::string, std::string>>> parseForm(std::string_view s);
 
+// Decodes one application/x-www-form-urlencoded component ('+' is a space); nullopt on
+// malformed percent-encoding.
+std::optional<std::string> formDecode(std::string_view s);
+
 // Percent-encodes `s` for use in a query component or form body.
 std::string formEncode(std::string_view s);
 

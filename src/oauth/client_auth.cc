@@ -49,44 +49,6 @@ std::optional<std::string> base64Decode(std::string_view in) {
   return out;
 }
 
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-// application/x-www-form-urlencoded decoding of one component (RFC 6749 §2.3.1 encodes the
-// client id and secret this way before Basic); nullopt on bad percent-encoding.
-std::optional<std::string> formDecode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] != '%') {
-      out.push_back(s[i]);
-    } else {
-      if (i + 2 >= s.size()) {
-        return std::nullopt;
-      }
-      const int hi = hexDigit(s[i + 1]);
-      const int lo = hexDigit(s[i + 2]);
-      if (hi < 0 || lo < 0) {
-        return std::nullopt;
-      }
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    }
-  }
-  return out;
-}
-
 bool startsWithIgnoringCase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) {
     return false;
@@ -112,8 +74,9 @@ std::optional<BasicCredentials> parseBasic(std::string_view header) {
   if (colon == std::string::npos) {
     return std::nullopt;
   }
-  auto id = formDecode(std::string_view(*decoded).substr(0, colon));
-  auto secret = formDecode(std::string_view(*decoded).substr(colon + 1));
+  // RFC 6749 §2.3.1: the client id and secret are form-encoded before Basic.
+  auto id = web::formDecode(std::string_view(*decoded).substr(0, colon));
+  auto secret = web::formDecode(std::string_view(*decoded).substr(colon + 1));
   if (!id || !secret || id->empty()) {
     return std::nullopt;
   }

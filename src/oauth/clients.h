@@ -6,7 +6,7 @@
 // metadata-document, MCP 2025-11-25): the document is fetched through the SSRF-guarded
 // net::Fetcher (no redirects, small size and time caps), must be a JSON object whose `client_id`
 // equals the URL exactly, and is cached honouring Cache-Control within bounds. Such clients are
-// public (token_endpoint_auth_method "none"); private_key_jwt is refused for now. Any other
+// public (token_endpoint_auth_method "none"); private_key_jwt is refused (not supported). Any other
 // client_id is looked up in the store (pre-registered or dynamically registered).
 //
 // Also here: the redirect-URI rules shared by /authorize, /register and metadata documents.
