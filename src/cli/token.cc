@@ -3,6 +3,7 @@
 // same) and prints the token alone on stdout.
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -55,36 +56,41 @@ int runTokenIssue(const TokenOptions& options) {
     std::cerr << loaded.error().toString();
     return kExitInvalid;
   }
-  auto ttl = config::parseDuration(options.ttl);
-  if (!ttl || ttl->count() < 1000) {
+  auto parsed_ttl = config::parseDuration(options.ttl);
+  if (!parsed_ttl || parsed_ttl.value().count() < 1000) {
     std::cerr << "bastion: --ttl: expected a duration of at least 1s, such as 10m\n";
     return kExitUnusable;
   }
-  auto as_options = embeddedAsOptions(**loaded);
-  if (!as_options) {
-    std::cerr << "bastion: " << as_options.error().message << "\n";
+  const auto ttl = std::chrono::duration_cast<std::chrono::seconds>(parsed_ttl.value());
+  // Values moved out of the results (not operator-> / operator*): GCC 12 -O2 sees null paths
+  // there. The loaders return a config made by make_shared, never null.
+  const std::shared_ptr<const config::Config> config = std::move(loaded).value();
+  const config::Config& c = *config;
+  auto derived = embeddedAsOptions(c);
+  if (!derived) {
+    std::cerr << "bastion: " << derived.error().message << "\n";
     return kExitInvalid;
   }
-  const std::string& store_url =
-      options.store_url.empty() ? (*loaded)->store.url : options.store_url;
+  oauth::AsOptions as_options = std::move(derived).value();
+  const std::string& store_url = options.store_url.empty() ? c.store.url : options.store_url;
   auto store = store::openStore(store_url);
   if (!store) {
     std::cerr << "bastion: cannot open the store: " << store.error().message << "\n";
     return kExitUnusable;
   }
   // The same lifetimes as `bastion serve` with this configuration (the key schedule uses them).
-  as_options->access_token_ttl = (*loaded)->auth.embedded.access_token_ttl;
-  as_options->refresh_token_ttl = (*loaded)->auth.embedded.refresh_token_ttl;
+  as_options.access_token_ttl = c.auth.embedded.access_token_ttl;
+  as_options.refresh_token_ttl = c.auth.embedded.refresh_token_ttl;
   oauth::AsDependencies deps;
-  deps.store = *store;
-  auto server = oauth::AuthorizationServer::create(std::move(*as_options), std::move(deps));
-  if (!server) {
-    std::cerr << "bastion: " << server.error().message << "\n";
+  deps.store = std::move(store).value();
+  auto created = oauth::AuthorizationServer::create(std::move(as_options), std::move(deps));
+  if (!created) {
+    std::cerr << "bastion: " << created.error().message << "\n";
     return kExitUnusable;
   }
-  auto token = (*server)->issueAccessToken(options.sub, splitScope(options.scope),
-                                           std::chrono::duration_cast<std::chrono::seconds>(*ttl),
-                                           options.client_id);
+  const std::shared_ptr<oauth::AuthorizationServer> server = std::move(created).value();
+  auto token =
+      server->issueAccessToken(options.sub, splitScope(options.scope), ttl, options.client_id);
   if (!token) {
     std::cerr << "bastion: cannot issue a token: " << token.error().message << "\n";
     return kExitUnusable;

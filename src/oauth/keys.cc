@@ -161,14 +161,20 @@ class StoredKeyManager final : public KeyManager {
     if (!stored) {
       return keyError(KeyError::StoreFailed, "cannot read signing keys");
     }
+    // Values moved out of the results (not operator* / operator->): GCC 12 -O2 sees null paths.
+    std::vector<store::SigningKey> records = std::move(stored).value();
     std::vector<LiveKey> loaded;
-    for (auto& record : *stored) {
-      auto key = auth::es256KeyFromPem(record.private_pem);
-      auto jwk = key ? publicJwk(key->get()) : std::nullopt;
+    for (auto& record : records) {
+      auto parsed = auth::es256KeyFromPem(record.private_pem);
+      if (!parsed) {
+        return keyError(KeyError::BadStoredKey, "a stored signing key is unusable");
+      }
+      auth::UniquePkey key = std::move(parsed).value();
+      auto jwk = publicJwk(key.get());
       if (!jwk || jwk->kid != record.kid) {
         return keyError(KeyError::BadStoredKey, "a stored signing key is unusable");
       }
-      loaded.push_back(LiveKey{std::move(record), std::move(*key), std::move(*jwk)});
+      loaded.push_back(LiveKey{std::move(record), std::move(key), std::move(jwk).value()});
     }
     keys_ = std::move(loaded);
     changed();
@@ -190,15 +196,21 @@ class StoredKeyManager final : public KeyManager {
   }
 
   Result<void> generate(TimePoint now, TimePoint signs_from) {
-    auto key = auth::generateEs256Key();
-    auto pem = key ? auth::privateKeyToPem(key->get()) : Result<std::string>(Error());
-    auto jwk = key ? publicJwk(key->get()) : std::nullopt;
-    if (!key || !pem || !jwk) {
+    // Values moved out of the results (not operator* / operator->): GCC 12 -O2 sees null paths.
+    auto generated = auth::generateEs256Key();
+    if (!generated) {
       return keyError(KeyError::GenerateFailed, "cannot generate a P-256 key");
     }
+    auth::UniquePkey key = std::move(generated).value();
+    auto pem = auth::privateKeyToPem(key.get());
+    auto jwk = publicJwk(key.get());
+    if (!pem || !jwk) {
+      return keyError(KeyError::GenerateFailed, "cannot generate a P-256 key");
+    }
+    PublicJwk pub = std::move(jwk).value();
     store::SigningKey record;
-    record.kid = jwk->kid;
-    record.private_pem = std::move(*pem);
+    record.kid = pub.kid;
+    record.private_pem = std::move(pem).value();
     record.created = now;
     record.signs_from = signs_from;
     record.retire_after = signs_from + policy_.lifetime;
@@ -206,7 +218,7 @@ class StoredKeyManager final : public KeyManager {
     if (!store_->putSigningKey(record)) {
       return keyError(KeyError::StoreFailed, "cannot store signing key");
     }
-    keys_.insert(keys_.begin(), LiveKey{std::move(record), std::move(*key), std::move(*jwk)});
+    keys_.insert(keys_.begin(), LiveKey{std::move(record), std::move(key), std::move(pub)});
     changed();
     return {};
   }

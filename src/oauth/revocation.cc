@@ -94,13 +94,15 @@ void RevocationList::pollIfDue() {
     since = last_poll_;
     std::erase_if(jtis_, [&](const auto& entry) { return entry.second <= now; });
   }
-  auto families = store_->revokedFamiliesSince(since);
-  if (!families) {
+  auto revoked = store_->revokedFamiliesSince(since);
+  if (!revoked) {
     return;
   }
+  // Moved out rather than iterated through operator*: GCC 12 -O2 sees a null path there.
+  std::vector<std::string> families = std::move(revoked).value();
   std::lock_guard lock(mu_);
   bool added = false;
-  for (auto& f : *families) {
+  for (auto& f : families) {
     added = families_.insert(std::move(f)).second || added;
   }
   if (added) {

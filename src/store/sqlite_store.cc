@@ -207,13 +207,14 @@ class SqliteStore final : public Store {
     if (!tx) {
       return tx.error();
     }
-    auto code = selectCode(code_hash);
-    if (!code) {
-      return code.error();
+    auto selected = selectCode(code_hash);
+    if (!selected) {
+      return selected.error();
     }
-    if (code->used) {
+    AuthorizationCode code = std::move(selected).value();
+    if (code.used) {
       if (replayed != nullptr) {
-        *replayed = *code;
+        *replayed = code;
       }
       return Error(StoreError::AlreadyUsed, "authorization code already used");
     }
@@ -223,7 +224,7 @@ class SqliteStore final : public Store {
     if (auto r = tx->commit(); !r) {
       return r.error();
     }
-    code->used = true;
+    code.used = true;
     return code;
   }
 
