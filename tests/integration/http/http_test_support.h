@@ -75,11 +75,13 @@ class ScriptedDispatcher final : public mcp::Dispatcher {
     const std::string method = msg.contains("method") ? std::string(msg.at("method").as_string())
                                                       : std::string();
     if (method == "initialize") {
-      auto session = sessions_->create(in.principal, std::chrono::steady_clock::now());
-      session.value()->setNegotiated("2025-11-25", {});
+      // value() throws (failing the test) when the session store refuses.
+      std::shared_ptr<mcp::Session> session =
+          sessions_->create(in.principal, std::chrono::steady_clock::now()).value();
+      session->setNegotiated("2025-11-25", {});
       mcp::DispatchResult r;
       r.response = reply(msg.at("id"), json::object{{"protocolVersion", "2025-11-25"}});
-      r.created_session = *session;
+      r.created_session = std::move(session);
       return r;
     }
     if (method == "tools/call" && on_call) {
