@@ -4,8 +4,7 @@
 
 namespace bastion::web {
 
-std::optional<std::string_view>
-Request::header(std::string_view lower_name) const {
+std::optional<std::string_view> Request::header(std::string_view lower_name) const {
   for (const auto &[name, value] : headers) {
     if (name == lower_name) {
       return std::string_view(value);
@@ -15,9 +14,8 @@ Request::header(std::string_view lower_name) const {
 }
 
 std::size_t Request::headerCount(std::string_view lower_name) const {
-  return static_cast<std::size_t>(
-      std::count_if(headers.begin(), headers.end(),
-                    [&](const auto &h) { return h.first == lower_name; }));
+  return static_cast<std::size_t>(std::count_if(
+      headers.begin(), headers.end(), [&](const auto &h) { return h.first == lower_name; }));
 }
 
 std::string_view Request::path() const {
@@ -56,7 +54,7 @@ int hexValue(char c) {
   return -1;
 }
 
-} // namespace
+}  // namespace
 
 std::optional<std::string> formDecode(std::string_view s) {
   std::string out;
@@ -82,8 +80,7 @@ std::optional<std::string> formDecode(std::string_view s) {
   return out;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>>
-parseForm(std::string_view s) {
+std::optional<std::vector<std::pair<std::string, std::string>>> parseForm(std::string_view s) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!s.empty()) {
     const auto amp = s.find('&');
@@ -94,8 +91,8 @@ parseForm(std::string_view s) {
     }
     const auto eq = part.find('=');
     auto name = formDecode(part.substr(0, eq));
-    auto value = formDecode(eq == std::string_view::npos ? std::string_view{}
-                                                         : part.substr(eq + 1));
+    auto value =
+        formDecode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
     if (!name || !value) {
       return std::nullopt;
     }
@@ -110,9 +107,8 @@ std::string formEncode(std::string_view s) {
   out.reserve(s.size());
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-        c == '~') {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
       out.push_back(ch);
     } else {
       out.push_back('%');
@@ -123,4 +119,4 @@ std::string formEncode(std::string_view s) {
   return out;
 }
 
-} // namespace bastion::web
+}  // namespace bastion::web

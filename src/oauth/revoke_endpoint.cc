@@ -53,17 +53,11 @@ web::Response revokeAccess(AuthorizationServerState& s, const store::Client& c,
 }  // namespace
 
 web::Response handleRevoke(AuthorizationServerState& s, const web::Request& req) {
-  if (req.method != "POST") {
-    return methodNotAllowed("POST");
+  auto read = readFormPost(req);
+  if (auto* refusal = std::get_if<web::Response>(&read)) {
+    return std::move(*refusal);
   }
-  if (!req.query().empty() || !isFormPost(req)) {
-    return oauthError(400, "invalid_request",
-                      "parameters must be sent as an application/x-www-form-urlencoded body");
-  }
-  const auto form = parseUniqueForm(req.body);
-  if (!form) {
-    return oauthError(400, "invalid_request", "malformed or repeated parameters");
-  }
+  const auto* form = &std::get<FormParams>(read);
   auto authenticated = authenticateClient(s, req, *form);
   if (auto* refusal = std::get_if<web::Response>(&authenticated)) {
     return std::move(*refusal);

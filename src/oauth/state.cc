@@ -55,6 +55,21 @@ std::optional<std::string_view> param(const FormParams& form, std::string_view n
   return std::string_view(it->second);
 }
 
+std::variant<FormParams, web::Response> readFormPost(const web::Request& req) {
+  if (req.method != "POST") {
+    return methodNotAllowed("POST");
+  }
+  if (!req.query().empty() || !isFormPost(req)) {
+    return oauthError(400, "invalid_request",
+                      "parameters must be sent as an application/x-www-form-urlencoded body");
+  }
+  auto form = parseUniqueForm(req.body);
+  if (!form) {
+    return oauthError(400, "invalid_request", "malformed or repeated parameters");
+  }
+  return std::move(*form);
+}
+
 bool isFormPost(const web::Request& req) {
   auto type = req.header("content-type");
   if (!type) {

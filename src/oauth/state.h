@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "auth/token_verifier.h"
@@ -75,6 +76,12 @@ std::optional<std::string_view> param(const FormParams& form, std::string_view n
 // True if the request's Content-Type is application/x-www-form-urlencoded (parameters such as
 // charset ignored, case-insensitive).
 bool isFormPost(const web::Request& req);
+
+// The parameters of a back-channel POST (/token, /revoke, /introspect), or the response that
+// refuses it: 405 unless POST; 400 if anything is in the query (credentials and codes in a URL
+// end up in logs and histories), if the body is not form-encoded, or if a parameter is malformed
+// or repeated.
+std::variant<FormParams, web::Response> readFormPost(const web::Request& req);
 
 // ---- Secrets and scopes ------------------------------------------------------------------------
 

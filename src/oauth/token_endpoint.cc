@@ -337,18 +337,11 @@ web::Response clientCredentialsGrant(AuthorizationServerState& s, const Authenti
 }  // namespace
 
 web::Response handleToken(AuthorizationServerState& s, const web::Request& req) {
-  if (req.method != "POST") {
-    return methodNotAllowed("POST");
+  auto read = readFormPost(req);
+  if (auto* refusal = std::get_if<web::Response>(&read)) {
+    return std::move(*refusal);
   }
-  // Credentials and codes in a URL end up in logs and histories: parameters only in the body.
-  if (!req.query().empty() || !isFormPost(req)) {
-    return oauthError(400, "invalid_request",
-                      "parameters must be sent as an application/x-www-form-urlencoded body");
-  }
-  const auto form = parseUniqueForm(req.body);
-  if (!form) {
-    return oauthError(400, "invalid_request", "malformed or repeated parameters");
-  }
+  const auto* form = &std::get<FormParams>(read);
   const auto grant_type = param(*form, "grant_type");
   if (!grant_type) {
     return oauthError(400, "invalid_request", "grant_type is required");
