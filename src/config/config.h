@@ -3,9 +3,9 @@
 // overrides), validated once at load, then shared as std::shared_ptr<const Config>.
 //
 // Every diagnostic names the file, line and column and the dotted key path; unknown keys and
-// wrong types are errors, never ignored. Strings are taken literally: `${env:NAME}` expansion is
-// not implemented yet (a later issue), so such a string is kept verbatim. Environment variables
-// are read only where a key names one (auth.introspection.client_secret_env, checked at load;
+// wrong types are errors, never ignored. A string holding `${env:NAME}` is refused (expansion
+// arrives with the tool kinds that need it); environment variables are read only where a key
+// names one (auth.introspection.client_secret_env, checked at load;
 // auth.stdio.token_env, checked when stdio starts).
 //
 // toml++ stays inside config.cc: nothing here exposes it.

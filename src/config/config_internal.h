@@ -91,7 +91,20 @@ class TableReader {
 
   const toml::value<std::string>* string(std::string_view key) {
     const toml::node* n = get(key, toml::node_type::string, "a string");
-    return n ? n->as_string() : nullptr;
+    if (n == nullptr || isEnvReference(*n, key)) {
+      return nullptr;
+    }
+    return n->as_string();
+  }
+  // `${env:NAME}` expansion does not exist yet. Such a string is refused rather than kept
+  // verbatim: a literal "${env:KEY}" sent as a credential or used as a path would silently do
+  // the wrong thing (fail closed). Environment variables are named by the keys ending in `_env`.
+  bool isEnvReference(const toml::node& n, std::string_view key) {
+    if (n.as_string()->get().find("${env:") == std::string::npos) {
+      return false;
+    }
+    error(n, key, "${env:NAME} references are not expanded in this release");
+    return true;
   }
   bool readString(std::string_view key, std::string& out) {
     if (const auto* s = string(key)) {
@@ -131,6 +144,9 @@ class TableReader {
       if (!item.is_string()) {
         error(item, std::string(key) + "[" + std::to_string(i) + "]",
               "expected a string, got " + std::string(typeName(item.type())));
+        return;
+      }
+      if (isEnvReference(item, std::string(key) + "[" + std::to_string(i) + "]")) {
         return;
       }
       values.push_back(item.as_string()->get());
