@@ -18,7 +18,6 @@
 namespace bastion::cli {
 namespace {
 
-constexpr std::size_t kClientIdBytes = 16;
 constexpr std::size_t kSecretBytes = 32;
 
 std::vector<std::string> splitScopes(const std::vector<std::string>& args) {
@@ -79,7 +78,7 @@ int addClient(const ClientsOptions& o) {
   }
   store::Client c;
   c.client_name = o.name;
-  c.client_id = randomToken(systemRandom(), kClientIdBytes);
+  c.client_id = oauth::newClientId(systemRandom());
   c.redirect_uris = o.redirect_uris;
   c.scopes = splitScopes(o.scopes);
   for (const auto& scope : c.scopes) {

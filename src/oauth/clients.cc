@@ -156,6 +156,8 @@ Result<void> readNameAndScope(const boost::json::object& doc,
 
 }  // namespace
 
+std::string newClientId(RandomSource& rng) { return "bc_" + randomToken(rng, 16); }
+
 bool isMetadataDocumentUrl(std::string_view client_id) { return client_id.starts_with("https://"); }
 
 Result<void> checkMetadataUrl(std::string_view url) {

@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/random.h"
 #include "net/fetcher.h"
 #include "store/store.h"
 
@@ -70,6 +71,12 @@ bool isMetadataDocumentUrl(std::string_view client_id);
 // literal, path and query on ANY port (RFC 8252 §7.3). Nothing is normalised: no case folding,
 // no percent-decoding, no trailing-slash tolerance.
 bool redirectUriMatches(const std::vector<std::string>& registered, std::string_view requested);
+
+// A fresh client_id for a pre-registered or dynamically registered client: "bc_" and 128 random
+// bits in base64url. The prefix keeps ids from starting with "-" (a random base64url string does
+// one time in 64, and `bastion clients remove <id>` would then read it as an option) and from
+// ever looking like a metadata-document URL.
+std::string newClientId(RandomSource& rng);
 
 // The host of an absolute URI as written (for "this client redirects to HOST" on the consent
 // page); empty if `uri` does not parse.

@@ -191,7 +191,7 @@ web::Response handleRegister(AuthorizationServerState& s, const web::Request& re
   if (auto refused = readMetadata(s, body.get_object(), client)) {
     return *refused;
   }
-  client.client_id = randomToken(*s.deps.random, 24);
+  client.client_id = newClientId(*s.deps.random);
   std::string secret;
   if (client.token_endpoint_auth_method != "none") {
     secret = randomToken(*s.deps.random, 32);

@@ -231,5 +231,19 @@ TEST(RedirectUriPolicy, HttpsOrLoopbackOnly) {
   }
 }
 
+TEST(NewClientId, OptionInjectionThroughALeadingDashIsImpossible) {
+  // Random bytes 0xfb... encode to "-_..." in base64url: an id made of them alone would be read
+  // as an option by `bastion clients remove <id>`.
+  struct DashFirst final : RandomSource {
+    void fill(unsigned char* out, std::size_t n) override {
+      for (std::size_t i = 0; i < n; ++i) out[i] = 0xfb;
+    }
+  } dash_first;
+  const std::string id = newClientId(dash_first);
+  EXPECT_TRUE(id.starts_with("bc_")) << id;
+  EXPECT_EQ(id.size(), 3u + 22u);  // 16 bytes -> 22 base64url characters
+  EXPECT_FALSE(isMetadataDocumentUrl(id));
+}
+
 }  // namespace
 }  // namespace bastion::oauth::testing
