@@ -185,6 +185,24 @@ class Loader {
       demo.readStrings("scopes", config_.demo.scopes);
       demo.finish();
     }
+    if (const toml::table* t = reader.table("ratelimit")) {
+      detail::readRateLimit(*t, diags_, config_.ratelimit);
+    }
+    if (const toml::table* t = reader.table("audit")) {
+      detail::readAudit(*t, diags_, config_.audit);
+    }
+    if (const toml::table* t = reader.table("guard")) {
+      detail::readGuard(*t, diags_, config_.guard);
+    }
+    // Databases first: sql tools name one.
+    if (const toml::table* t = reader.table("databases")) {
+      detail::readDatabases(*t, diags_, config_.databases);
+    }
+    if (const toml::node* tools = root.get("tools")) {
+      reader.get("tools", tools->type(), "an array of tables");
+      detail::readTools(*tools, diags_, config_);
+    }
+    config_.env_references = diags_.takeEnvReferences();
     reader.finish();
   }
 

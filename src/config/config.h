@@ -19,7 +19,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include "policy/rate_limit.h"
+#include "tools/files.h"
+#include "tools/http.h"
+#include "tools/sql.h"
+#include "tools/tool_common.h"
 
 namespace bastion::config {
 
@@ -153,6 +160,47 @@ struct DemoConfig {
   std::vector<std::string> scopes{"mcp:tools"};  // what each demo tool requires
 };
 
+// [ratelimit]: limits on tool calls (per-tool rates are on each [[tools]] entry).
+struct RateLimitConfig {
+  std::string backend = "memory";      // only "memory" in this release
+  std::optional<policy::Rate> per_client;  // every tool call of one OAuth client
+  std::size_t max_keys = 1'000'000;    // memory backend: bound on tracked keys
+  // Peers whose X-Forwarded-For is believed (OAuth endpoint throttling); IP literals or CIDRs.
+  std::vector<std::string> trusted_proxies;
+};
+
+// [audit]
+struct AuditConfig {
+  std::string path;  // empty: no audit log
+  std::string fsync = "batch";  // always | batch | never
+  std::size_t checkpoint_every = 1000;
+  std::string key;  // Ed25519 signing key (PEM; created if missing); empty: <path>.key
+};
+
+// [guard]: what happens to tool output before it leaves the server.
+struct GuardConfig {
+  bool redact_shapes = true;  // also redact credential shapes never registered as secrets
+  std::size_t max_output = std::size_t{1} << 20;  // bytes of one tool result
+};
+
+struct SourcePosition {
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+};
+
+// One [[tools]] entry.
+struct ToolConfig {
+  tools::ToolIdentity identity;
+  std::string kind;                    // files.read, sql.query, http, ...
+  std::optional<policy::Rate> rate;    // per (principal, tool)
+  std::optional<policy::Rate> tool_rate;  // per tool, all callers together
+  SourcePosition position;             // of the [[tools]] header
+  // Dotted key (relative to the tool's table, e.g. "params.email.maxLength") -> its position,
+  // for findings of `bastion check`.
+  std::map<std::string, SourcePosition, std::less<>> key_positions;
+  std::variant<tools::FilesToolOptions, tools::SqlToolOptions, tools::HttpToolOptions> options;
+};
+
 struct Config {
   std::string source;  // file name it came from, for summaries
   ServerConfig server;
@@ -160,6 +208,13 @@ struct Config {
   StoreConfig store;
   LogConfig log;
   DemoConfig demo;
+  RateLimitConfig ratelimit;
+  AuditConfig audit;
+  GuardConfig guard;
+  std::map<std::string, tools::DatabaseOptions, std::less<>> databases;  // [databases.NAME]
+  std::vector<ToolConfig> tools;
+  // Every ${env:NAME} the file references (secrets), with where: checked at start.
+  std::vector<std::pair<std::string, SourcePosition>> env_references;
 };
 
 // One problem found while loading, rendered as "file:line:column: key: message"

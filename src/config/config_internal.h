@@ -4,6 +4,8 @@
 
 #include <toml++/toml.h>
 
+#include <boost/json/value.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -55,12 +57,22 @@ class Diagnostics {
                                 std::move(message)});
   }
   void add(Diagnostic d) { items_.push_back(std::move(d)); }
+  // A `${env:NAME}` found where secrets are allowed; checked when the server starts.
+  void envReference(std::string name, const toml::source_region& where) {
+    env_references_.emplace_back(std::move(name),
+                                 SourcePosition{where.begin.line, where.begin.column});
+  }
+  std::vector<std::pair<std::string, SourcePosition>> takeEnvReferences() {
+    return std::move(env_references_);
+  }
+  const std::string& file() const { return file_; }
   bool empty() const { return items_.empty(); }
   ConfigErrors take() { return ConfigErrors{std::move(items_)}; }
 
  private:
   std::string file_;
   std::vector<Diagnostic> items_;
+  std::vector<std::pair<std::string, SourcePosition>> env_references_;
 };
 
 // Reads one TOML table: typed getters mark keys as known; finish() reports every other key.
@@ -96,16 +108,33 @@ class TableReader {
     }
     return n->as_string();
   }
-  // `${env:NAME}` expansion does not exist yet. Such a string is refused rather than kept
-  // verbatim: a literal "${env:KEY}" sent as a credential or used as a path would silently do
-  // the wrong thing (fail closed). Environment variables are named by the keys ending in `_env`.
+  // `${env:NAME}` is expanded only in keys that take secrets (readSecretString: http tool
+  // headers and query secrets, database URLs). Anywhere else it is refused rather than kept
+  // verbatim: a literal "${env:KEY}" used as a path or name would silently do the wrong thing,
+  // and a secret there could reach output (fail closed).
   bool isEnvReference(const toml::node& n, std::string_view key) {
     if (n.as_string()->get().find("${env:") == std::string::npos) {
       return false;
     }
-    error(n, key, "${env:NAME} references are not expanded in this release");
+    error(n, key, "${env:NAME} is allowed only in keys that take secrets (tool headers, database urls)");
     return true;
   }
+  // A string that may hold `${env:NAME}` secret references (kept verbatim; expanded at start
+  // through guard::Secrets). Only keys documented as taking secrets use this.
+  bool readSecretString(std::string_view key, std::string& out) {
+    const toml::node* n = get(key, toml::node_type::string, "a string");
+    if (n == nullptr) {
+      return false;
+    }
+    out = n->as_string()->get();
+    noteEnvReferences(*n, key, out);
+    return true;
+  }
+  // Records each ${env:NAME} of `text` (found at `node`); a malformed reference is an error.
+  void noteEnvReferences(const toml::node& node, std::string_view key, std::string_view text);
+  const std::string& path() const { return path_; }
+  Diagnostics& diagnostics() { return diags_; }
+  const toml::table& node() const { return table_; }
   bool readString(std::string_view key, std::string& out) {
     if (const auto* s = string(key)) {
       out = s->get();
@@ -224,5 +253,29 @@ void readStore(const toml::table& table, Diagnostics& diags, StoreConfig& out);
 // derived), `none` only on loopback, what each mode and stdio need.
 void validateAuth(Config& config, Diagnostics& diags, const AuthPositions& where,
                   std::string_view source);
+
+// A TOML value as JSON (tables -> objects, arrays -> arrays; dates and times as their TOML
+// text). Used for inline JSON Schemas such as `params.email = { type = "string" }`.
+boost::json::value toJson(const toml::node& node);
+
+// [[tools]] (tools_config.cc): the common keys of every entry, then its kind's keys.
+void readTools(const toml::node& tools, Diagnostics& diags, Config& out);
+// [ratelimit], [audit], [guard] (guards_config.cc).
+void readRateLimit(const toml::table& table, Diagnostics& diags, RateLimitConfig& out);
+void readAudit(const toml::table& table, Diagnostics& diags, AuditConfig& out);
+void readGuard(const toml::table& table, Diagnostics& diags, GuardConfig& out);
+
+// Each kind's own keys, read from the entry's reader `r` (common keys already read; r.finish()
+// is called by readTools afterwards, so every key must be read here to be known).
+// tools_files_config.cc
+void readFilesTool(TableReader& r, std::string_view kind, tools::FilesToolOptions& out);
+// tools_sql_config.cc; [databases.NAME] is read before any tool.
+void readDatabases(const toml::table& table, Diagnostics& diags,
+                   std::map<std::string, tools::DatabaseOptions, std::less<>>& out);
+void readSqlTool(TableReader& r, std::string_view kind,
+                 const std::map<std::string, tools::DatabaseOptions, std::less<>>& databases,
+                 tools::SqlToolOptions& out);
+// tools_http_config.cc
+void readHttpTool(TableReader& r, tools::HttpToolOptions& out);
 
 }  // namespace bastion::config::detail

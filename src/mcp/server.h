@@ -67,6 +67,7 @@ class ToolBuilder {
   ToolBuilder& scopes(std::vector<std::string> s);
   ToolBuilder& openArguments(bool v = true);
   ToolBuilder& nonBlocking(bool v = true);  // see ToolSpec::non_blocking
+  ToolBuilder& auditFields(std::vector<std::string> names);  // see ToolSpec::audit_fields
   ToolBuilder& handler(ToolHandler h);
   ToolSpec build() &&;
   ToolSpec build() const&;

@@ -52,6 +52,10 @@ ToolBuilder& ToolBuilder::nonBlocking(bool v) {
   spec_.non_blocking = v;
   return *this;
 }
+ToolBuilder& ToolBuilder::auditFields(std::vector<std::string> names) {
+  spec_.audit_fields = std::move(names);
+  return *this;
+}
 ToolBuilder& ToolBuilder::handler(ToolHandler h) {
   spec_.handler = std::move(h);
   return *this;

@@ -125,6 +125,9 @@ struct ToolSpec {
   // progress. A transport may then run the call on its I/O thread (no worker hop, no SSE).
   // The pipeline (authorization, validation, output checks) is the same either way.
   bool non_blocking = false;
+  // Top-level argument names whose values the audit log records verbatim (identifiers such as
+  // a path or a record id); the rest of the arguments appear only as a digest.
+  std::vector<std::string> audit_fields;
   ToolHandler handler;
 };
 

@@ -112,13 +112,15 @@ TEST(Config, UnknownKeyIsAnError) {
             "t.toml:3:7: server.tls.key: cannot read file \"b\"\n");
 }
 
-// An unexpanded ${env:NAME} is refused, never used verbatim (as a path, a scope, a secret).
+// A ${env:NAME} outside the keys that take secrets is refused, never used verbatim (as a path,
+// a scope).
 TEST(Config, EnvReferenceIsRefusedNotKeptVerbatim) {
   EXPECT_EQ(errorsOf("[log]\nfile = \"${env:LOG_FILE}\"\n"),
-            "t.toml:2:8: log.file: ${env:NAME} references are not expanded in this release\n");
+            "t.toml:2:8: log.file: ${env:NAME} is allowed only in keys that take secrets (tool "
+            "headers, database urls)\n");
   EXPECT_EQ(errorsOf("[demo]\ntools = true\nscopes = [\"a\", \"${env:S}\"]\n"),
-            "t.toml:3:16: demo.scopes[1]: ${env:NAME} references are not expanded in this "
-            "release\n");
+            "t.toml:3:16: demo.scopes[1]: ${env:NAME} is allowed only in keys that take secrets "
+            "(tool headers, database urls)\n");
 }
 
 // A value of the wrong type names what was expected and what was found, at the value.
