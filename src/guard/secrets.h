@@ -9,7 +9,7 @@
 //   auto redactor = secrets.redactor({.shapes = true});  // immutable, shared by all threads
 
 #include <boost/json/fwd.hpp>
-
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -24,7 +24,13 @@ namespace bastion::guard {
 enum class SecretError {
   MissingVariable = 1,  // ${env:NAME} whose variable is unset or empty (message names NAME only)
   BadReference,         // "${env:" without a valid NAME and closing brace
+  WeakSecret,           // a value shorter than kMinSecretLength (message names NAME only)
 };
+
+// Secrets shorter than this are refused: a short value cannot be redacted without mangling
+// ordinary text ("abc" would be masked inside every word holding it), and a short secret is a
+// weak secret. 8 bytes keeps a 6-digit PIN out and lets through any real API key or password.
+inline constexpr std::size_t kMinSecretLength = 8;
 
 // Reads one environment variable; injected so tests do not touch the process environment.
 using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
@@ -42,6 +48,15 @@ struct RedactorOptions {
 };
 
 // Removes secrets from text. Immutable once built: safe to share between threads.
+//
+// Each registered value is searched in these forms: verbatim; JSON-escaped; percent-encoded
+// (RFC 3986 unreserved kept, upper- and lower-case hex) and form-encoded; standard base64 and
+// base64url, padded and unpadded, also where the value sits at any byte offset inside a longer
+// encoded string (e.g. "Basic " + base64("user:" + secret)); and the percent-encoding of its
+// standard base64. All of it is one regular expression (RE2, linear time), one pass per text.
+// Not caught, by design: a value split across separate strings or JSON values, mixed-case hex,
+// gratuitous escapes (\u0041 for "A", %41 for "A"), other encodings (hex, base32, compression,
+// encryption). Redaction is a last line of defence, not a reason to hand secrets to tools.
 class Redactor {
  public:
   virtual ~Redactor() = default;
@@ -59,9 +74,13 @@ class Secrets {
   explicit Secrets(EnvLookup env = processEnvironment());
 
   // `text` with each `${env:NAME}` replaced by the variable's value; each value is registered.
+  // Errors: MissingVariable (unset or empty), WeakSecret (shorter than kMinSecretLength),
+  // BadReference. Messages name the variable, never its value. The value itself is not checked
+  // for CR, LF or NUL: whoever puts it into a header or URL checks that.
   [[nodiscard]] Result<std::string> expand(std::string_view text);
-  // Registers a secret obtained some other way (e.g. a key read from a file).
-  void add(std::string value);
+  // Registers a secret obtained some other way (e.g. a key read from a file). WeakSecret (and
+  // nothing registered) if it is shorter than kMinSecretLength.
+  Result<void> add(std::string value);
 
   // A Redactor for every value registered so far.
   std::shared_ptr<const Redactor> redactor(RedactorOptions options = {}) const;
