@@ -1,12 +1,14 @@
 // `bastion check`: load and validate a configuration, print a short summary or every error.
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "config/lint.h"
 #include "config/units.h"
 
 namespace bastion::cli {
@@ -86,6 +88,18 @@ void printSummary(const config::Config& c, std::ostream& out) {
     out << " (require " << list(c.demo.scopes, "no scope") << ")";
   }
   out << "\n";
+  out << "  tools:      " << c.tools.size() << " configured\n";
+  for (const config::ToolConfig& t : c.tools) {
+    out << "    " << t.identity.name << " (" << t.kind << "), requires "
+        << list(t.identity.scopes, "no scope");
+    if (t.rate) {
+      out << ", rate " << t.rate->count << " per " << config::formatDuration(
+          std::chrono::duration_cast<std::chrono::milliseconds>(t.rate->period));
+    }
+    out << "\n";
+  }
+  out << "  audit:      " << (c.audit.path.empty() ? "off" : c.audit.path + " (fsync " + c.audit.fsync + ")")
+      << "\n";
 }
 
 }  // namespace
@@ -93,8 +107,8 @@ void printSummary(const config::Config& c, std::ostream& out) {
 CLI::App* addCheckCommand(CLI::App& app, CheckOptions& options) {
   CLI::App* cmd = app.add_subcommand(
       "check",
-      "Validate a configuration file: exit 0 with a summary, or 1 with each error as "
-      "file:line:column: key: message");
+      "Validate and lint a configuration file: a summary and every security finding as\n"
+      "file:line:column: severity: key: message [rule]; exit 1 on any error or error finding");
   cmd->add_option("-c,--config", options.config,
                   "TOML configuration file (default: the embedded default)");
   return cmd;
@@ -108,7 +122,14 @@ int runCheck(const CheckOptions& options) {
     return kExitInvalid;
   }
   printSummary(**loaded, std::cout);
-  return kExitOk;
+  std::size_t errors = 0;
+  std::size_t warnings = 0;
+  for (const config::Finding& f : config::lint(**loaded)) {
+    std::cout << f.toString() << "\n";
+    (f.severity == config::Severity::Error ? errors : warnings)++;
+  }
+  std::cout << errors << " error(s), " << warnings << " warning(s)\n";
+  return errors == 0 ? kExitOk : kExitInvalid;
 }
 
 }  // namespace bastion::cli

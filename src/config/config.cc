@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "config/config_internal.h"
+#include "core/crypto.h"
 #include "config/units.h"
 
 namespace bastion::config {
@@ -52,6 +53,11 @@ level = "info"
 
 [demo]
 tools = true
+
+# One hash-chained record per tool call, authorization decision and token event; verify with
+# `bastion audit verify ./bastion-data/audit.jsonl --key ./bastion-data/audit.jsonl.key.pub`.
+[audit]
+path = "./bastion-data/audit.jsonl"
 )toml";
 
 constexpr std::array<std::string_view, 7> kLogLevels{"trace", "debug",    "info", "warn",
@@ -164,6 +170,8 @@ bool readable(const std::string& path) {
 class Loader {
  public:
   explicit Loader(std::string file) : diags_(file) { config_.source = std::move(file); }
+
+  void digest(std::string_view text) { config_.sha256 = crypto::sha256Hex(text); }
 
   void read(const toml::table& root) {
     TableReader reader(root, "", diags_);
@@ -401,6 +409,7 @@ void throw_exception_from_error(const ConfigErrors& e, const boost::source_locat
 LoadResult parse(std::string_view toml_text, std::string_view source_name,
                  const Overrides& overrides) {
   Loader loader{std::string(source_name)};
+  loader.digest(toml_text);
   // toml++ reports syntax errors by exception; this is the one place it is caught, and it
   // becomes a diagnostic value.
   try {

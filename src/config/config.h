@@ -203,6 +203,7 @@ struct ToolConfig {
 
 struct Config {
   std::string source;  // file name it came from, for summaries
+  std::string sha256;  // hex digest of the file's bytes (audit: which configuration ran)
   ServerConfig server;
   AuthConfig auth;
   StoreConfig store;

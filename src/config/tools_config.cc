@@ -2,11 +2,10 @@
 // burst, identifiers), then the kind's own keys through its reader. Also the TOML -> JSON
 // conversion inline schemas use, and the ${env:NAME} bookkeeping of secret-bearing keys.
 
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-
 #include <algorithm>
 #include <array>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <set>
 #include <sstream>
 
@@ -16,24 +15,24 @@
 namespace bastion::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 8> kKinds{"files.read", "files.list", "files.search",
-                                                  "files.write", "sql.query", "sql.list",
-                                                  "sql.exec",    "http"};
+constexpr std::array<std::string_view, 8> kKinds{"files.read",  "files.list", "files.search",
+                                                 "files.write", "sql.query",  "sql.list",
+                                                 "sql.exec",    "http"};
 
 // MCP tool names: 1-128 of [A-Za-z0-9_.-].
 bool validToolName(std::string_view name) {
-  return !name.empty() && name.size() <= 128 &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '.' || c == '-';
-         });
+  return !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  });
 }
 
 // Every key under `table`, dotted, with its position (for `bastion check` findings).
 void collectPositions(const toml::table& table, const std::string& prefix,
                       std::map<std::string, SourcePosition, std::less<>>& out) {
   for (auto&& [key, node] : table) {
-    std::string path = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    std::string path =
+        prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
     out.emplace(path, SourcePosition{key.source().begin.line, key.source().begin.column});
     if (const toml::table* sub = node.as_table()) {
       collectPositions(*sub, path, out);
