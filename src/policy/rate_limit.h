@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -33,12 +34,27 @@ struct Decision {
   std::chrono::nanoseconds retry_after{0};  // when refused: wait at least this long
 };
 
+// Whole seconds to tell a caller to wait (rounded up, at least 1 when refused): the N of
+// "retry in N s" and of HTTP Retry-After.
+std::chrono::seconds retryAfterSeconds(const Decision& d);
+
+// One key and the rate it is held to, for RateBackend::acquireAll.
+struct RateRequest {
+  std::string_view key;
+  const Rate* rate = nullptr;
+};
+
 // Where GCRA state lives. Implementations are thread-safe.
 class RateBackend {
  public:
   virtual ~RateBackend() = default;
   // Counts one event for `key` under `rate` at `now`, or refuses it without counting.
   virtual Decision acquire(std::string_view key, const Rate& rate, Clock::time_point now) = 0;
+  // Counts one event for every request, or for none: refused if any one would refuse, with the
+  // longest retry_after of the refusals. Keys must be distinct. The memory backend decides
+  // atomically; this default calls acquire() in order and so has already counted the earlier
+  // requests when a later one refuses (a backend that cannot do better documents it).
+  virtual Decision acquireAll(std::span<const RateRequest> requests, Clock::time_point now);
 };
 
 // In memory, sharded by key hash; idle keys are evicted so memory stays bounded by
@@ -51,7 +67,10 @@ struct RateLimitRules {
   std::optional<Rate> per_client;  // every tool call of one OAuth client (client_id)
 };
 
-// The limits for tool calls. A call is admitted only if every applicable rule admits it.
+// The limits for tool calls. A call is admitted only if every applicable rule admits it, and
+// then counts against all of them; a refused call counts against none (acquireAll), so a caller
+// held back by one limit does not drain the others. Keys encode (iss, sub, client_id, tool),
+// tool and client_id length-prefixed, so no choice of names makes two callers share a key.
 class RateLimits {
  public:
   RateLimits(RateLimitRules rules, std::shared_ptr<RateBackend> backend, const Clock& clock);
