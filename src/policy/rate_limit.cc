@@ -97,6 +97,14 @@ class Shard {
     }
   }
 
+  // Gives back one event of `emission` counted earlier (GCRA state is a sum of intervals, so
+  // this undoes the count even if other events were counted since). Nothing if evicted since.
+  void refund(std::string_view key, Nanos emission) {
+    if (auto it = index_.find(key); it != index_.end()) {
+      it->second->tat -= emission;
+    }
+  }
+
   std::mutex mu;
 
  private:
@@ -124,49 +132,39 @@ class MemoryRateBackend final : public RateBackend {
     return acquireAll(std::span<const RateRequest>(&one, 1), now);
   }
 
-  // Locks the shards of all keys in ascending index order (no deadlock between callers),
-  // decides every request, and stores only if all are allowed.
+  // Decides the requests one shard lock at a time (a hot key, such as a per-tool limit every
+  // caller shares, is never held locked while another shard is searched). Allowed requests are
+  // counted as they go; once one refuses, the rest are only evaluated (for the longest
+  // retry_after) and the counted ones are refunded. Between the count and its refund a
+  // concurrent caller can only see less budget, never more: the race errs towards refusing.
   Decision acquireAll(std::span<const RateRequest> requests, Clock::time_point at) override {
-    std::array<std::size_t, kMaxBatch> shard_of{};
-    if (requests.size() > kMaxBatch) {
-      return RateBackend::acquireAll(requests, at);  // not used by RateLimits (3 rules at most)
-    }
-    std::array<std::size_t, kMaxBatch> order{};
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      shard_of[i] = shardIndex(requests[i].key);
-      order[i] = shard_of[i];
-    }
-    std::sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(requests.size()));
-    const auto distinct = static_cast<std::size_t>(
-        std::unique(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(requests.size())) -
-        order.begin());
-    std::array<std::unique_lock<std::mutex>, kMaxBatch> locks;
-    for (std::size_t i = 0; i < distinct; ++i) {
-      locks[i] = std::unique_lock(shards_[order[i]].shard.mu);
-    }
     const Nanos now = nanosSinceEpoch(at);
-    std::array<Nanos, kMaxBatch> next{};
-    Decision refused{true, std::chrono::nanoseconds(0)};
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      const Shard& shard = shards_[shard_of[i]].shard;
-      const Step step = gcra(shard.find(requests[i].key), *requests[i].rate, now);
+    Decision result;
+    std::size_t counted = 0;
+    for (const RateRequest& request : requests) {
+      Shard& shard = shardFor(request.key);
+      std::lock_guard lock(shard.mu);
+      const Step step = gcra(shard.find(request.key), *request.rate, now);
+      if (step.allowed && result.allowed) {
+        shard.store(request.key, step.next_tat, per_shard_);
+        ++counted;
+      } else {
+        shard.touch(request.key);
+      }
       if (!step.allowed) {
-        refused.allowed = false;
-        refused.retry_after =
-            std::max(refused.retry_after, std::chrono::nanoseconds(step.retry_after));
+        result.allowed = false;
+        result.retry_after =
+            std::max(result.retry_after, std::chrono::nanoseconds(step.retry_after));
       }
-      next[i] = step.next_tat;
     }
-    if (!refused.allowed) {
-      for (std::size_t i = 0; i < requests.size(); ++i) {
-        shards_[shard_of[i]].shard.touch(requests[i].key);
+    if (!result.allowed) {
+      for (std::size_t i = 0; i < counted; ++i) {
+        Shard& shard = shardFor(requests[i].key);
+        std::lock_guard lock(shard.mu);
+        shard.refund(requests[i].key, intervalOf(*requests[i].rate).emission);
       }
-      return refused;
     }
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-      shards_[shard_of[i]].shard.store(requests[i].key, next[i], per_shard_);
-    }
-    return {};
+    return result;
   }
 
  private:
@@ -174,10 +172,9 @@ class MemoryRateBackend final : public RateBackend {
   // shards of at least 1024 keys each, each its own LRU.
   static constexpr std::size_t kMaxShards = 64;
   static constexpr std::size_t kMinPerShard = 1024;
-  static constexpr std::size_t kMaxBatch = 8;
 
-  std::size_t shardIndex(std::string_view key) const {
-    return std::hash<std::string_view>{}(key) % shards_.size();
+  Shard& shardFor(std::string_view key) {
+    return shards_[std::hash<std::string_view>{}(key) % shards_.size()].shard;
   }
 
   std::vector<PaddedShard> shards_;

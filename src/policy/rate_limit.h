@@ -51,9 +51,10 @@ class RateBackend {
   // Counts one event for `key` under `rate` at `now`, or refuses it without counting.
   virtual Decision acquire(std::string_view key, const Rate& rate, Clock::time_point now) = 0;
   // Counts one event for every request, or for none: refused if any one would refuse, with the
-  // longest retry_after of the refusals. Keys must be distinct. The memory backend decides
-  // atomically; this default calls acquire() in order and so has already counted the earlier
-  // requests when a later one refuses (a backend that cannot do better documents it).
+  // longest retry_after of the refusals. Keys must be distinct. The memory backend refunds
+  // what it counted when a later request refuses (a concurrent caller may see less budget
+  // meanwhile, never more); this default calls acquire() in order and so has already counted
+  // the earlier requests when a later one refuses (a backend that cannot do better says so).
   virtual Decision acquireAll(std::span<const RateRequest> requests, Clock::time_point now);
 };
 

@@ -219,7 +219,7 @@ TEST(Gcra, ConcurrentCallersNeverExceedTheBurst) {
 }
 
 TEST(Gcra, ConcurrentBatchesAcrossShardsDoNotDeadlockOrOvercount) {
-  // Threads take overlapping key sets in opposite orders (shard locks are ordered): all finish
+  // Threads take overlapping key sets in opposite orders (one shard lock at a time): all finish
   // and each key admits exactly its capacity.
   ManualClock clock;
   auto backend = makeMemoryRateBackend(1'000'000);
