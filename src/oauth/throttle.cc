@@ -38,6 +38,21 @@ void WindowCounter::release(const std::string& key) {
   }
 }
 
+std::chrono::seconds WindowCounter::retryAfter(const std::string& key, unsigned limit,
+                                               std::chrono::seconds window, TimePoint now) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    return entries_.size() >= max_keys_ ? window : std::chrono::seconds(0);
+  }
+  const Entry& e = it->second;
+  if (now - e.start >= window || e.count < limit) {
+    return std::chrono::seconds(0);
+  }
+  const auto left = std::chrono::ceil<std::chrono::seconds>(e.start + window - now);
+  return std::max(left, std::chrono::seconds(1));
+}
+
 std::string addressKey(std::string_view ip) {
   const std::string text(ip);
   std::array<unsigned char, 16> v6{};

@@ -26,6 +26,10 @@ class WindowCounter {
                   TimePoint now);
   // Uncounts one event (a login that succeeded after its attempt was counted).
   void release(const std::string& key);
+  // After tryAcquire refused: whole seconds until `key` can be counted again, rounded up (at
+  // least 1), for HTTP Retry-After. A key refused because the table was full gets `window`.
+  std::chrono::seconds retryAfter(const std::string& key, unsigned limit,
+                                  std::chrono::seconds window, TimePoint now);
 
  private:
   struct Entry {
