@@ -136,14 +136,48 @@ class RegexRedactor final : public Redactor {
     return any;
   }
 
+  // One scan over all strings and keys first (the common case: nothing to hide), then the walk
+  // that rewrites. The '\0' between strings is a non-word byte, so a match inside one string is
+  // also a match in the joined text; a match that spans two strings only costs the walk.
   bool redact(boost::json::value& value) const override {
+    std::string joined;
+    collect(value, joined);
+    if (!matches(joined)) {
+      return false;
+    }
+    return rewrite(value);
+  }
+
+ private:
+  static void collect(const boost::json::value& value, std::string& out) {
+    switch (value.kind()) {
+      case boost::json::kind::string:
+        out.append(value.get_string()).push_back('\0');
+        return;
+      case boost::json::kind::array:
+        for (const auto& element : value.get_array()) {
+          collect(element, out);
+        }
+        return;
+      case boost::json::kind::object:
+        for (const auto& entry : value.get_object()) {
+          out.append(entry.key()).push_back('\0');
+          collect(entry.value(), out);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  bool rewrite(boost::json::value& value) const {
     switch (value.kind()) {
       case boost::json::kind::string:
         return redactString(value.get_string());
       case boost::json::kind::array: {
         bool any = false;
         for (auto& element : value.get_array()) {
-          any = redact(element) || any;
+          any = rewrite(element) || any;
         }
         return any;
       }
@@ -154,7 +188,6 @@ class RegexRedactor final : public Redactor {
     }
   }
 
- private:
   static RE2::Options options() {
     RE2::Options o;
     o.set_longest_match(true);  // the longest form wins: padded base64 over its unpadded core
@@ -192,7 +225,7 @@ class RegexRedactor final : public Redactor {
     bool any = keys;
     if (!keys) {
       for (auto& entry : object) {
-        any = redact(entry.value()) || any;
+        any = rewrite(entry.value()) || any;
       }
       return any;
     }
@@ -205,7 +238,7 @@ class RegexRedactor final : public Redactor {
       for (int n = 2; rebuilt.contains(key); ++n) {
         key = base + "#" + std::to_string(n);
       }
-      redact(entry.value());
+      rewrite(entry.value());
       rebuilt.emplace(key, std::move(entry.value()));
     }
     object = std::move(rebuilt);
