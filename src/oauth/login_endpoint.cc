@@ -57,10 +57,16 @@ web::Response handleLogin(AuthorizationServerState& s, const web::Request& req) 
   if (!s.browser.failed_logins_by_ip.tryAcquire(ip_key, s.options.failed_logins_per_ip_per_15min,
                                                 kLoginWindow, now)) {
     s.browser.sessions.putBack(session_id, pending);
-    return loginAgain(pending, name,
-                      "Too many failed sign-in attempts from your network. Try "
-                      "again later.",
-                      429);
+    web::Response r = loginAgain(pending, name,
+                                 "Too many failed sign-in attempts from your network. Try "
+                                 "again later.",
+                                 429);
+    r.set("retry-after",
+          std::to_string(
+              s.browser.failed_logins_by_ip
+                  .retryAfter(ip_key, s.options.failed_logins_per_ip_per_15min, kLoginWindow, now)
+                  .count()));
+    return r;
   }
   std::optional<store::User> user;
   if (checkUserName(name)) {
@@ -78,10 +84,16 @@ web::Response handleLogin(AuthorizationServerState& s, const web::Request& req) 
   if (user && !s.browser.failed_logins_by_user.tryAcquire(
                   user_key, s.options.failed_logins_per_user_per_15min, kLoginWindow, now)) {
     s.browser.sessions.putBack(session_id, pending);
-    return loginAgain(pending, name,
-                      "Too many failed sign-in attempts for this user. Try "
-                      "again later.",
-                      429);
+    web::Response r = loginAgain(pending, name,
+                                 "Too many failed sign-in attempts for this user. Try "
+                                 "again later.",
+                                 429);
+    r.set("retry-after",
+          std::to_string(s.browser.failed_logins_by_user
+                             .retryAfter(user_key, s.options.failed_logins_per_user_per_15min,
+                                         kLoginWindow, now)
+                             .count()));
+    return r;
   }
   if (!checkPassword(s, user, password)) {
     s.browser.sessions.putBack(session_id, pending);

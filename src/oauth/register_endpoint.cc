@@ -173,12 +173,16 @@ web::Response handleRegister(AuthorizationServerState& s, const web::Request& re
     return badMetadata("the request must be application/json");
   }
   const auto now = s.deps.clock->now();
-  if (!s.browser.registrations_by_ip.tryAcquire(addressKey(req.remote_address),
-                                                s.options.registrations_per_ip_per_hour,
+  const std::string ip_key = addressKey(req.remote_address);
+  if (!s.browser.registrations_by_ip.tryAcquire(ip_key, s.options.registrations_per_ip_per_hour,
                                                 std::chrono::hours(1), now)) {
     web::Response r =
         oauthError(429, "invalid_request", "too many registrations from this address");
-    r.set("retry-after", "3600");
+    r.set("retry-after",
+          std::to_string(s.browser.registrations_by_ip
+                             .retryAfter(ip_key, s.options.registrations_per_ip_per_hour,
+                                         std::chrono::hours(1), now)
+                             .count()));
     return r;
   }
   expireUnusedClients(s);

@@ -104,6 +104,7 @@ TEST_F(LoginConsentTest, FailedLoginsRateLimitedPerUser) {
   auto blocked = login(cookie, hiddenField(body, "request_id"), hiddenField(body, "csrf"), "alice",
                        "correct horse", "198.51.100.9");
   EXPECT_EQ(blocked.status, 429);
+  EXPECT_EQ(header(blocked, "retry-after"), "900");  // the rest of the 15-minute window
   EXPECT_EQ(cookieOf(blocked), "");
   clock_.advance(std::chrono::minutes(15));
   auto ok = login(cookie, hiddenField(blocked.body, "request_id"),
@@ -125,6 +126,7 @@ TEST_F(LoginConsentTest, FailedLoginsRateLimitedPerIp) {
   auto blocked = login(cookie, hiddenField(body, "request_id"), hiddenField(body, "csrf"), "alice",
                        "correct horse", "203.0.113.7");
   EXPECT_EQ(blocked.status, 429);
+  EXPECT_EQ(header(blocked, "retry-after"), "900");
   auto elsewhere =
       login(cookie, hiddenField(blocked.body, "request_id"), hiddenField(blocked.body, "csrf"),
             "alice", "correct horse", "203.0.113.8");

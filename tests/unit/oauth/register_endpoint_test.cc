@@ -91,8 +91,11 @@ TEST_F(RegisterTest, DcrRateLimitedPerIp) {
   }
   auto limited = registerClient(kPublic, "192.0.2.50");
   EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(header(limited, "retry-after"), "3600");
   EXPECT_EQ(registerClient(kPublic, "192.0.2.51").status, 201);
-  clock_.advance(std::chrono::hours(1));
+  clock_.advance(std::chrono::minutes(50));
+  EXPECT_EQ(header(registerClient(kPublic, "192.0.2.50"), "retry-after"), "600");
+  clock_.advance(std::chrono::minutes(10));
   EXPECT_EQ(registerClient(kPublic, "192.0.2.50").status, 201);
 }
 
