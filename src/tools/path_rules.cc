@@ -201,6 +201,11 @@ Result<DenyList> DenyList::create(const std::vector<std::string>& patterns) {
     if (body.empty()) {
       return Error(FilesError::InvalidGlob, "empty deny pattern");
     }
+    if (body.find('/') != std::string_view::npos) {
+      return Error(FilesError::InvalidGlob, "deny pattern " + quotedPath(p) +
+                                                " has a '/' before its end; patterns match one "
+                                                "path component (\"name\" or \"name/\")");
+    }
     auto glob = Glob::compile(body, /*fold_case=*/true);
     if (!glob) {
       return glob.error();
