@@ -64,12 +64,14 @@ std::optional<tools::SqlDialect> dialectOf(
   return dialect ? std::optional(dialect.value()) : std::nullopt;
 }
 
-// params.NAME = { JSON Schema } for each parameter, in file order.
+// params.NAME = { JSON Schema } for each parameter, in file order (toml++ iterates a table
+// by key, so entries are sorted by their position).
 void readParams(TableReader& r, std::vector<tools::SqlParam>& out) {
   const toml::table* params = r.table("params");
   if (params == nullptr) {
     return;
   }
+  std::vector<std::pair<toml::source_position, tools::SqlParam>> found;
   for (auto&& [key, node] : *params) {
     std::string name(key.str());
     std::string path = "params." + name;
@@ -78,8 +80,15 @@ void readParams(TableReader& r, std::vector<tools::SqlParam>& out) {
     } else if (!node.is_table()) {
       r.error(node, path, "expected an inline JSON Schema table, e.g. { type = \"string\" }");
     } else {
-      out.push_back(tools::SqlParam{name, toJson(node)});
+      found.emplace_back(key.source().begin, tools::SqlParam{name, toJson(node)});
     }
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.first.line != b.first.line ? a.first.line < b.first.line
+                                        : a.first.column < b.first.column;
+  });
+  for (auto& [where, param] : found) {
+    out.push_back(std::move(param));
   }
 }
 

@@ -57,7 +57,7 @@ ToolResult rowsResult(SqlRows rows) {
     text += "(truncated: more rows matched than max_rows / max_bytes allow)\n";
   }
   result.content.push_back(mcp::textContent(text));
-  const std::size_t count = rows.rows.size();
+  const auto count = static_cast<std::int64_t>(rows.rows.size());
   result.structured = bj::object{
       {"rows", std::move(rows.rows)}, {"row_count", count}, {"truncated", rows.truncated}};
   return result;
@@ -238,6 +238,7 @@ struct ListTool {
   std::shared_ptr<Databases> databases;
   SqlDatabase* database = nullptr;
   std::map<std::string, std::string, std::less<>> statements;  // table -> SQL
+  std::vector<std::string> tables;  // SQLite authorizer: all listed (a view needs its tables)
   std::size_t max_bytes = 0;
 };
 
@@ -283,8 +284,7 @@ Result<mcp::ToolSpec> makeListTool(const ToolIdentity& id, const SqlToolOptions&
   for (const std::string& table : options.tables) {
     std::string sql = "SELECT * FROM " + quoteIdentifier(table) + " ORDER BY 1 LIMIT " +
                       (sqlite ? "?1 OFFSET ?2" : "$1 OFFSET $2");
-    std::vector<std::string> one{table};
-    SqlRequest probe{sql, {}, one, false, 0, 0, {}};
+    SqlRequest probe{sql, {}, options.tables, false, 0, 0, {}};
     if (auto checked = database.check(probe); !checked) {
       return badTool(id, "table " + table + ": " + checked.error().message);
     }
@@ -294,6 +294,7 @@ Result<mcp::ToolSpec> makeListTool(const ToolIdentity& id, const SqlToolOptions&
   tool->databases = std::move(databases);
   tool->database = &database;
   tool->max_bytes = options.max_bytes;
+  tool->tables = options.tables;
   bj::object input{
       {"type", "object"},
       {"properties",
