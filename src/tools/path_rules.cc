@@ -42,10 +42,6 @@ Result<std::vector<std::string_view>> splitRelativePath(std::string_view path) {
     return Error(FilesError::AbsolutePath,
                  "absolute paths are not allowed; give a path relative to the root");
   }
-  if (path.starts_with('~')) {
-    return pathError(FilesError::TildePath, path,
-                     "'~' is not expanded; give a path relative to the root");
-  }
   std::vector<std::string_view> components;
   std::size_t start = 0;
   while (start <= path.size()) {
@@ -53,6 +49,11 @@ Result<std::vector<std::string_view>> splitRelativePath(std::string_view path) {
     std::string_view part = path.substr(start, end - start);
     if (part == "..") {
       return pathError(FilesError::DotDot, path, "'..' is not allowed in paths");
+    }
+    if (components.empty() && part.starts_with('~')) {
+      // Also after "./": shells expand only a leading '~', but a caller may not know that.
+      return pathError(FilesError::TildePath, path,
+                       "'~' is not expanded; give a path relative to the root");
     }
     if (!part.empty() && part != ".") {
       components.push_back(part);

@@ -19,7 +19,7 @@ namespace bastion::tools {
 inline constexpr std::size_t kMaxPathBytes = 4096;
 
 // Splits a caller's path into its components, relative to the root. Refused: NUL bytes,
-// absolute paths, a leading '~' (never expanded), any '..' component (even one that would stay
+// absolute paths, a first component starting with '~' (never expanded), any '..' component (even one that would stay
 // inside: resolution below is done by the kernel, and a refused '..' cannot be combined with a
 // symlink into an escape), and paths over kMaxPathBytes. Empty and '.' components are dropped,
 // so "", "." and "./" give no components (the root). Nothing is decoded: "%2e%2e" and "\.."

@@ -41,6 +41,9 @@ TEST(SplitRelativePath, RefusesEscapingForms) {
   EXPECT_EQ(codeOf("/etc/passwd"), static_cast<int>(FilesError::AbsolutePath));
   EXPECT_EQ(codeOf("~"), static_cast<int>(FilesError::TildePath));
   EXPECT_EQ(codeOf("~user/x"), static_cast<int>(FilesError::TildePath));
+  // Regression (found by files_path_fuzz): "./~h" slipped past a check of the first byte only.
+  EXPECT_EQ(codeOf("./~h/id_rsa"), static_cast<int>(FilesError::TildePath));
+  EXPECT_EQ(codeOf(".//~"), static_cast<int>(FilesError::TildePath));
   EXPECT_EQ(codeOf(".."), static_cast<int>(FilesError::DotDot));
   EXPECT_EQ(codeOf("a/../b"), static_cast<int>(FilesError::DotDot));
   EXPECT_EQ(codeOf("a/.."), static_cast<int>(FilesError::DotDot));
