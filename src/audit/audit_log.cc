@@ -134,6 +134,7 @@ class FileAuditLog final : public AuditLog {
     r["torn_bytes"] = accounted.size();
     r["torn_sha256"] = crypto::sha256Hex(accounted);
     appendRecord(out, std::move(r), now);
+    ++since_checkpoint_;  // the next checkpoint covers the resume record too
     if (!writeAll(fd_.get(), out) || ::fdatasync(fd_.get()) != 0) {
       return Error(AuditError::WriteFailed, "cannot write to the audit log");
     }

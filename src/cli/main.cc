@@ -27,12 +27,14 @@ int main(int argc, char** argv) {
   bastion::cli::TokenOptions token;
   bastion::cli::ClientsOptions clients;
   bastion::cli::UsersOptions users;
+  bastion::cli::AuditVerifyOptions audit;
   CLI::App* serve_cmd = bastion::cli::addServeCommand(app, serve);
   CLI::App* check_cmd = bastion::cli::addCheckCommand(app, check);
   CLI::App* validate_cmd = bastion::cli::addValidateCommand(app, validate);
   CLI::App* token_cmd = bastion::cli::addTokenCommand(app, token);
   CLI::App* clients_cmd = bastion::cli::addClientsCommand(app, clients);
   CLI::App* users_cmd = bastion::cli::addUsersCommand(app, users);
+  CLI::App* audit_cmd = bastion::cli::addAuditCommand(app, audit);
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version and exit");
 
   // CLI11 reports usage problems by exception; this is the one place they are caught.
@@ -60,6 +62,9 @@ int main(int argc, char** argv) {
   }
   if (users_cmd->parsed()) {
     return bastion::cli::runUsers(users);
+  }
+  if (audit_cmd->parsed()) {
+    return bastion::cli::runAuditVerify(audit);
   }
   if (version_cmd->parsed()) {
     std::cout << "bastion " << kVersion << "\n";

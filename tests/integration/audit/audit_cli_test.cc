@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <boost/json/object.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>

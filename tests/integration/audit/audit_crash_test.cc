@@ -7,7 +7,6 @@
 #include <stdlib.h>
 
 #include <boost/json/parse.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <set>

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <boost/json/object.hpp>
-
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -35,7 +34,10 @@ int main(int argc, char** argv) {
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&log, &run, t] {
       for (std::int64_t i = 0;; ++i) {
-        log.value()->record({{"type", "tool_call"}, {"run", run}, {"thread", t}, {"i", i},
+        log.value()->record({{"type", "tool_call"},
+                             {"run", run},
+                             {"thread", t},
+                             {"i", i},
                              {"pad", std::string(static_cast<std::size_t>(i % 200), 'p')}});
         // One write() per line: a pipe keeps writes up to PIPE_BUF whole.
         const std::string ack = std::to_string(t) + " " + std::to_string(i) + "\n";
