@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/crypto.h"
@@ -296,6 +298,29 @@ TEST(Redactor, EmptyRedactorRedactsNothing) {
   EXPECT_FALSE(r->redact(text));
   boost::json::value v = {{"k", "v"}};
   EXPECT_FALSE(r->redact(v));
+}
+
+TEST(Redactor, SharedBetweenThreads) {
+  // One immutable redactor serves every worker thread at once with the same results.
+  auto r = redactorFor({std::string(kSecret)}, true);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        std::string text = "k=" + std::string(kSecret) + " AKIAIOSFODNN7EXAMPLE";
+        boost::json::value v = {{std::string(kSecret), i}};
+        if (!r->redact(text) || text != "k=[REDACTED] [REDACTED]" || !r->redact(v) ||
+            !v.as_object().contains(kMask)) {
+          wrong.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(Redactor, EncodedFormsAreDistinctAndLongEnough) {
