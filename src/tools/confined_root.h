@@ -11,6 +11,11 @@
 // followed, to every component of where the open actually landed (read back from
 // /proc/self/fd), so a symlink "notes -> .env" inside the root does not reveal .env.
 // Error messages name the caller's path, never the root's host path.
+//
+// Not defended: a hard link inside the root to a file elsewhere on the same filesystem (it is
+// a file of the root, by construction), and mounts placed inside the root. If the root itself
+// is renamed while serving, calls fail (the landing check no longer sees it) until restart.
+// All methods are const and safe to call from many threads at once.
 
 #include <sys/types.h>
 

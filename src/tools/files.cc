@@ -1,7 +1,9 @@
 #include "tools/files.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -23,6 +25,9 @@ using Operation = FilesToolOptions::Operation;
 constexpr std::size_t kMaxGlobBytes = 255;
 constexpr std::size_t kMaxSearchTextBytes = 1024;
 constexpr std::size_t kMaxLineShown = 240;
+// Bytes one text search may read in all, whatever max_bytes and the tree's size: past it the
+// search stops and says "truncated".
+constexpr std::size_t kSearchByteBudget = std::size_t{64} << 20;
 
 // What every handler of one tool shares: the open root and the limits.
 struct FilesContext {
@@ -208,6 +213,7 @@ struct SearchState {
   std::string text;
   std::size_t limit = 0;
   std::size_t skipped = 0;  // files too large or not text
+  std::size_t bytes_read = 0;
   bool full = false;
 
   bool add(bj::object match, std::string line) {
@@ -224,6 +230,10 @@ struct SearchState {
 // Adds every line of the file `e` holding `needle`; false when the result is full.
 bool searchLines(const FilesContext& c, const WalkEntry& e, std::string_view needle,
                  SearchState& s) {
+  if (s.bytes_read + std::min<std::uint64_t>(e.size, c.options.max_bytes) > kSearchByteBudget) {
+    s.full = true;
+    return false;
+  }
   auto file = c.root->openChildFile(e.dir_fd, e.name);
   if (!file) {
     return true;  // replaced meanwhile (e.g. by a symlink): not followed
@@ -233,6 +243,7 @@ bool searchLines(const FilesContext& c, const WalkEntry& e, std::string_view nee
     ++s.skipped;
     return true;
   }
+  s.bytes_read += content.value().size();
   std::string_view rest = content.value();
   for (std::size_t number = 1; !rest.empty(); ++number) {
     const std::size_t end = rest.find('\n');
@@ -371,6 +382,11 @@ Result<ToolResult> writeFile(const FilesContext& c, const bj::object& args) {
     return Error(FilesError::TooLarge, quotedPath(path.value()) +
                                            ": content is larger than the limit of " +
                                            std::to_string(c.options.max_bytes) + " bytes");
+  }
+  // The tool writes text files, as files.read returns them; JSON strings are UTF-8 already.
+  if (content.value().find('\0') != std::string_view::npos) {
+    return Error(FilesError::Binary,
+                 quotedPath(path.value()) + ": content holds a NUL byte; only text is written");
   }
   const bool create_only = !c.options.overwrite || boolArg(args, "create_only", false);
   RandomSource& rng = c.options.rng != nullptr ? *c.options.rng : systemRandom();

@@ -247,6 +247,9 @@ TEST_F(FilesTool, WriteCreatesAndReplaces) {
             static_cast<int>(FilesError::NotRegularFile));
   EXPECT_EQ(call(write, R"({"path": "", "content": "x"})").code,
             static_cast<int>(FilesError::EmptyPath));
+  EXPECT_EQ(call(write, R"({"path": "nul.txt", "content": "a\u0000b"})").code,
+            static_cast<int>(FilesError::Binary));
+  EXPECT_FALSE(fs::exists(tree_.root() / "nul.txt"));
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(tree_.root() / "notes")) {
     names.push_back(e.path().filename().string());
