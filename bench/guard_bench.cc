@@ -44,6 +44,25 @@ void redactText(benchmark::State& state) {
 }
 BENCHMARK(redactText)->ArgName("with_secrets")->Arg(0)->Arg(1);
 
+// Cost per KiB as the number of registered secrets grows (and with shapes off), no match.
+void redactTextScaling(benchmark::State& state) {
+  std::vector<std::string> secrets = kSecrets;
+  for (std::int64_t i = 5; i < state.range(0); ++i) {
+    secrets.push_back("generated-secret-value-" + std::to_string(i * 7919));
+  }
+  const auto redactor = guard::makeRedactor(secrets, {.shapes = state.range(1) != 0});
+  const std::string input = result(false);
+  for (auto _ : state) {
+    std::string text = input;
+    benchmark::DoNotOptimize(redactor->redact(text));
+  }
+}
+BENCHMARK(redactTextScaling)
+    ->ArgNames({"secrets", "shapes"})
+    ->Args({5, 0})
+    ->Args({50, 1})
+    ->Args({200, 1});
+
 void redactJson(benchmark::State& state) {
   const auto redactor = guard::makeRedactor(kSecrets, {.shapes = true});
   const std::string input = result(state.range(0) != 0);
