@@ -263,18 +263,23 @@ class PostgresDatabase final : public SqlDatabase {
       return r.error();
     }
     auto rows = execute(conn, request, reuse);
-    if (rows && PQtransactionStatus(conn) != PQTRANS_INTRANS) {
+    const PGTransactionStatusType status = PQtransactionStatus(conn);
+    if (status == PQTRANS_IDLE) {
+      // The statement itself ended Bastion's transaction (a configured COMMIT or ROLLBACK):
+      // whatever it did is not what the tool promised. Refused, and the connection dropped.
       reuse = false;
-      // The statement itself ended Bastion's transaction: whatever it did is not what the tool
-      // promised. The connection is dropped (not idle-in-transaction-safe to reuse).
       return Error(SqlError::EscapedTransaction,
                    "the statement ended the transaction Bastion opened; refused");
     }
-    if (PQtransactionStatus(conn) == PQTRANS_IDLE) {
-      return rows;
+    if (status != PQTRANS_INTRANS && status != PQTRANS_INERROR) {
+      reuse = false;  // connection lost or still busy: nothing to end
+      return rows ? Result<SqlRows>(Error(SqlError::QueryFailed, "the connection was lost"))
+                  : rows;
     }
-    const bool commit = rows && request.write;
+    // A failed (or, after a cap, cancelled) statement leaves the transaction aborted: ROLLBACK.
+    const bool commit = rows && request.write && status == PQTRANS_INTRANS;
     if (auto end = command(conn, commit ? "COMMIT" : "ROLLBACK"); !end) {
+      reuse = false;
       return end.error();
     }
     return rows;
