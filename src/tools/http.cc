@@ -350,7 +350,7 @@ class HttpTool {
                      url_.host() + " resolves to an address this tool may not reach");
       case net::FetchError::BadUrl:
       case net::FetchError::SchemeNotAllowed:
-        return Error(HttpToolError::Refused, "the request URL was refused");
+        return Error(HttpToolError::Refused, "the request URL for " + url_.host() + " was refused");
       case net::FetchError::Timeout:
         return timeout();
       case net::FetchError::TooLarge:
