@@ -16,6 +16,8 @@
 //
 // Only headers and secret_query values may hold ${env:NAME}; everywhere else it is refused.
 
+#include <algorithm>
+
 #include "config/config_internal.h"
 
 namespace bastion::config::detail {
@@ -74,6 +76,8 @@ void readParams(TableReader& r, std::vector<HttpParam>& out) {
   if (params == nullptr) {
     return;
   }
+  // toml++ keeps a table's keys sorted; the schema lists them in file order.
+  std::vector<std::pair<toml::source_position, HttpParam>> read;
   for (auto&& [name, node] : *params) {
     const std::string key = r.keyPath("params") + "." + std::string(name.str());
     const toml::table* t = node.as_table();
@@ -88,6 +92,13 @@ void readParams(TableReader& r, std::vector<HttpParam>& out) {
     } else {
       param.schema = toJson(*t);
     }
+    read.emplace_back(node.source().begin, std::move(param));
+  }
+  std::stable_sort(read.begin(), read.end(), [](const auto& a, const auto& b) {
+    return a.first.line != b.first.line ? a.first.line < b.first.line
+                                        : a.first.column < b.first.column;
+  });
+  for (auto& [where, param] : read) {
     out.push_back(std::move(param));
   }
 }
