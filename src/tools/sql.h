@@ -45,8 +45,8 @@ struct DatabaseOptions {
   // sqlite://PATH (absolute: sqlite:///var/app.db; relative to the working directory:
   // sqlite://data/app.db) or postgresql://user:${env:PGPASS}@host:port/db. May hold
   // ${env:NAME}; the scheme itself must be written literally (it decides the SQL dialect at
-  // load). In a PostgreSQL URL each expanded value is percent-encoded, unless the whole URL is
-  // one reference.
+  // load). In a PostgreSQL URL each expanded value is percent-encoded (meant for the user
+  // name and password).
   std::string url;
   std::chrono::milliseconds statement_timeout{std::chrono::seconds(5)};  // also pool waits
   std::size_t pool_size = 4;  // connections per database (and per SQLite read/write side)

@@ -323,8 +323,7 @@ bool unreserved(char c) {
 }
 
 // `${env:NAME}` expanded through `secrets` (so each value is registered for redaction). Inside
-// a PostgreSQL URL a value is percent-encoded (a password may hold '@', ':' or '/'), unless
-// the whole URL is one reference (then the variable holds the URL itself).
+// a PostgreSQL URL a value is percent-encoded (a password may hold '@', ':' or '/').
 Result<std::string> expandUrl(std::string_view url, SqlDialect dialect, guard::Secrets& secrets) {
   auto names = guard::envReferences(url);
   if (!names) {

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "guard/secrets.h"
 #include "json/schema.h"
@@ -407,6 +408,34 @@ TEST_F(SqliteTools, ColumnTypesBecomeJson) {
   ASSERT_TRUE(spec) << spec.error().message;
   EXPECT_EQ(bj::serialize(call(*spec, {}).structured->at("rows")),
             R"([{"i":7,"r":1.5E0,"t":"x","n":null,"b":"AP8="}])");
+}
+
+// Calls from many threads share the pool of two connections; each gets its own right answer.
+TEST_F(SqliteTools, ConcurrentCallsShareThePool) {
+  auto spec =
+      make(query("SELECT name FROM users WHERE id = :id", {param("id", R"({"type":"integer"})")}));
+  ASSERT_TRUE(spec);
+  const std::vector<std::string> names{"Ada", "Bob", "Cy", "Dee", "Eve"};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      TestContext ctx;
+      for (int i = 0; i < 30; ++i) {
+        std::int64_t id = (t + i) % 5 + 1;
+        auto r = spec->handler(bj::object{{"id", id}}, ctx);
+        if (!r || r->is_error ||
+            r->structured->at("rows").at(0).at("name").as_string() !=
+                names[static_cast<std::size_t>(id - 1)]) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 }  // namespace
