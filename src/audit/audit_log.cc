@@ -290,10 +290,17 @@ void FileAuditLog::publish(std::uint64_t last_ticket) {
 }
 
 void FileAuditLog::fail(const char* what) {
-  const Error error(AuditError::WriteFailed, std::string("audit log: ") + what + " (" +
+  const Error error(AuditError::WriteFailed, std::string("audit log: ") + what + " (errno " +
                                                  std::to_string(errno) +
-                                                 "); nothing more is "
-                                                 "recorded");
+                                                 "); nothing more is recorded");
+  // The owner hears first, while callers waiting under fsync=always are still held: none of
+  // them returns from record() as if its event were on disk before the owner could react.
+  if (!options_.on_failure) {
+    // Fail closed: without an owner to stop the server, no call may go on unaudited.
+    std::fprintf(stderr, "bastion: %s\n", error.message.c_str());
+    std::abort();
+  }
+  options_.on_failure(error);
   {
     std::lock_guard lock(mu_);
     failed_ = true;
@@ -301,13 +308,6 @@ void FileAuditLog::fail(const char* what) {
   }
   space_cv_.notify_all();
   done_cv_.notify_all();
-  if (options_.on_failure) {
-    options_.on_failure(error);
-    return;
-  }
-  // Fail closed: without an owner to stop the server, no call may go on unaudited.
-  std::fprintf(stderr, "bastion: %s\n", error.message.c_str());
-  std::abort();
 }
 
 void FileAuditLog::appendEvent(std::string& out, Pending pending) {

@@ -80,9 +80,10 @@ struct AuditOptions {
   // Records waiting for the writer. When full, record() blocks until there is room: events are
   // never dropped to keep up.
   std::size_t queue_capacity = 16384;
-  // Called once, on the writer thread, when a write or fsync fails; afterwards record() returns
-  // at once and writes nothing. Unset: the process aborts with the reason on stderr (fail
-  // closed: no call goes on unaudited). The callback must not call back into the log.
+  // Called once, on the writer thread, when a write or fsync fails, before any caller waiting
+  // under fsync=always is released; once it returns, record() returns at once and writes
+  // nothing (the owner is expected to stop serving). Unset: the process aborts with the reason
+  // on stderr (fail closed: no call goes on unaudited). It must not call back into the log.
   std::function<void(const Error&)> on_failure;
 };
 
