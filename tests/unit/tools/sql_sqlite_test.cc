@@ -319,6 +319,25 @@ TEST_F(SqliteTools, ExecUpdatesAListedTable) {
             R"([{"name":"Robert'); DROP TABLE users; --"}])");
 }
 
+// An INSERT into an AUTOINCREMENT table needs only that table listed (SQLite's bookkeeping
+// in sqlite_sequence is not the statement's doing); an upsert works the same way.
+TEST_F(SqliteTools, ExecInsertsIntoAnAutoincrementTable) {
+  sqliteScript(path_, "CREATE TABLE notes(id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT)");
+  SqlToolOptions o;
+  o.operation = Op::Exec;
+  o.sql = "INSERT INTO notes(body) VALUES (:body) ON CONFLICT(id) DO UPDATE SET body = "
+          "excluded.body";
+  o.params = {param("body", R"({"type":"string"})")};
+  o.tables = {"notes"};
+  auto spec = make(o);
+  ASSERT_TRUE(spec) << spec.error().message;
+  auto r = call(*spec, {{"body", "'); DELETE FROM users; --"}});
+  ASSERT_FALSE(r.is_error) << textOf(r);
+  EXPECT_EQ(bj::serialize(*r.structured), R"({"affected_rows":1})");
+  auto count = make(query("SELECT count(id) AS n FROM users", {}));
+  EXPECT_EQ(bj::serialize(call(*count, {}).structured->at("rows")), R"([{"n":5}])");
+}
+
 // sql.exec cannot touch tables it does not list, nor run DDL.
 TEST_F(SqliteTools, ExecIsConfinedToItsTables) {
   std::string before = sqliteDigest(path_);
