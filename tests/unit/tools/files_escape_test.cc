@@ -233,6 +233,20 @@ TEST_F(FilesEscape, ProcSelfRootMagicLinkIsRefused) {
     expectNoLeak(o);
   }
   expectRefused(list_, pathArgs("proc_root"), FilesError::OutsideRoot);
+
+  // Magic links reached without any absolute symlink: a root whose own entries are magic links
+  // (/proc/self). RESOLVE_NO_MAGICLINKS (and BENEATH) must refuse the jump out of it.
+  auto proc =
+      ConfinedRoot::open("/proc/self", {.deny = {}, .no_symlinks = false, .writable = false});
+  ASSERT_TRUE(proc);
+  for (const char* path : {"root/etc/passwd", "cwd", "fd/0", "exe", "root"}) {
+    auto opened = proc.value()->openFile(path);
+    ASSERT_FALSE(opened) << path;
+    EXPECT_TRUE(opened.error().code == static_cast<int>(FilesError::SymlinkRefused) ||
+                opened.error().code == static_cast<int>(FilesError::OutsideRoot))
+        << path << ": " << opened.error().message;
+  }
+  EXPECT_TRUE(proc.value()->openFile("status")) << "ordinary entries still open";
 }
 
 // The race the reference server lost: while reads run, another thread keeps renaming a
