@@ -49,7 +49,7 @@ class Scanner {
       if (!skipped) {
         return skipped.error();
       }
-      if (*skipped) {
+      if (skipped.value()) {
         continue;
       }
       seen_token = true;
@@ -78,7 +78,7 @@ class Scanner {
       if (!skipped) {
         return skipped.error();
       }
-      if (!*skipped) {
+      if (!skipped.value()) {
         return at(StatementError::MultipleStatements,
                   "only one statement is allowed; a second one starts", i_);
       }
