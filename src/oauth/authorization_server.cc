@@ -1,11 +1,15 @@
 #include "oauth/authorization_server.h"
 
 #include <array>
+#include <optional>
 #include <utility>
 
 #include "oauth/access_token.h"
+#include "oauth/client_address.h"
 #include "oauth/endpoints.h"
+#include "oauth/pages.h"
 #include "oauth/state.h"
+#include "oauth/throttle.h"
 
 namespace bastion::oauth {
 
@@ -13,24 +17,29 @@ namespace {
 
 using Handler = web::Response (*)(AuthorizationServerState&, const web::Request&);
 
+// How a route answers a client over its per-IP request limit.
+enum class Limit { None, Json, Page };
+
 struct Route {
   std::string_view path;
   Handler handler;
+  Limit limit;
 };
 
 // Exact paths only: no prefixes, no trailing-slash variants, no case folding.
 constexpr std::array kRoutes = {
-    Route{"/.well-known/oauth-authorization-server", &handleMetadata},
-    Route{"/.well-known/openid-configuration", &handleMetadata},
-    Route{"/jwks", &handleJwks},
-    Route{"/token", &handleToken},
-    Route{"/revoke", &handleRevoke},
-    Route{"/introspect", &handleIntrospect},
+    // Public, static and cacheable: not limited per IP.
+    Route{"/.well-known/oauth-authorization-server", &handleMetadata, Limit::None},
+    Route{"/.well-known/openid-configuration", &handleMetadata, Limit::None},
+    Route{"/jwks", &handleJwks, Limit::None},
+    Route{"/token", &handleToken, Limit::Json},
+    Route{"/revoke", &handleRevoke, Limit::Json},
+    Route{"/introspect", &handleIntrospect, Limit::Json},
     // Pages and registration ("as-web").
-    Route{"/authorize", &handleAuthorize},
-    Route{"/login", &handleLogin},
-    Route{"/consent", &handleConsent},
-    Route{"/register", &handleRegister},
+    Route{"/authorize", &handleAuthorize, Limit::Page},
+    Route{"/login", &handleLogin, Limit::Page},
+    Route{"/consent", &handleConsent, Limit::Page},
+    Route{"/register", &handleRegister, Limit::Json},
 };
 
 const Route* findRoute(std::string_view path) {
@@ -63,6 +72,28 @@ void purgeIfDue(AuthorizationServerState& s) {
   }
 }
 
+// The per-IP request limit (AsOptions::requests_per_ip): nullopt if `req` is within it, else
+// 429 with Retry-After, as JSON for back-channel endpoints and as a page for the browser.
+std::optional<web::Response> overLimit(AuthorizationServerState& s, const Route& route,
+                                       const web::Request& req) {
+  if (route.limit == Limit::None || s.options.requests_per_ip.count == 0) {
+    return std::nullopt;
+  }
+  const policy::Decision d = s.deps.rate_backend->acquire(
+      "as-ip:" + addressKey(req.remote_address), s.options.requests_per_ip, s.deps.clock->now());
+  if (d.allowed) {
+    return std::nullopt;
+  }
+  const auto wait = policy::retryAfterSeconds(d).count();
+  web::Response r = route.limit == Limit::Json
+                        ? oauthError(429, "invalid_request", "too many requests from this address")
+                        : errorPage(429, "Too many requests",
+                                    "Too many requests from your network. Try again in " +
+                                        std::to_string(wait) + " s.");
+  r.set("retry-after", std::to_string(wait));
+  return r;
+}
+
 Result<void> checkOptions(const AsOptions& o, const AsDependencies& d) {
   if (o.issuer.empty() || o.issuer.back() == '/' ||
       !(o.issuer.starts_with("https://") || o.issuer.starts_with("http://"))) {
@@ -87,6 +118,9 @@ Result<std::shared_ptr<AuthorizationServer>> AuthorizationServer::create(AsOptio
                                                                          AsDependencies deps) {
   if (auto r = checkOptions(options, deps); !r) {
     return r.error();
+  }
+  if (!deps.rate_backend) {
+    deps.rate_backend = policy::makeMemoryRateBackend(65536);
   }
   auto state = std::make_unique<AuthorizationServerState>();
   KeyPolicy policy;
@@ -122,8 +156,19 @@ web::Response AuthorizationServer::handle(const web::Request& req) {
   if (route == nullptr) {
     return oauthError(404, "not_found", "");
   }
+  // Behind a trusted reverse proxy the peer is the proxy: handlers and limits see the client it
+  // names (oauth/client_address.h). From anyone else X-Forwarded-For is ignored.
+  std::optional<web::Request> forwarded;
+  if (state_->options.trusted_proxies.contains(req.remote_address)) {
+    forwarded = req;
+    forwarded->remote_address = clientAddress(req, state_->options.trusted_proxies);
+  }
+  const web::Request& effective = forwarded ? *forwarded : req;
+  if (auto refused = overLimit(*state_, *route, effective)) {
+    return std::move(*refused);
+  }
   purgeIfDue(*state_);
-  return route->handler(*state_, req);
+  return route->handler(*state_, effective);
 }
 
 std::shared_ptr<auth::TokenVerifier> AuthorizationServer::verifier() { return state_->verifier; }

@@ -15,6 +15,8 @@
 #include "core/random.h"
 #include "core/web.h"
 #include "net/fetcher.h"
+#include "oauth/client_address.h"
+#include "policy/rate_limit.h"
 #include "store/store.h"
 
 namespace bastion::oauth {
@@ -40,6 +42,13 @@ struct AsOptions {
   // Login throttling (failed attempts).
   unsigned failed_logins_per_user_per_15min = 10;
   unsigned failed_logins_per_ip_per_15min = 30;
+
+  // Requests per client address (IPv6 by /64) to every endpoint but metadata and JWKS (GCRA);
+  // beyond it 429 with Retry-After. count 0 turns it off.
+  policy::Rate requests_per_ip{600, std::chrono::minutes(1), 100};
+  // Peers whose X-Forwarded-For names the client for the per-IP limits (oauth/client_address.h).
+  // Empty: nobody; the header is ignored.
+  TrustedProxies trusted_proxies;
 };
 
 // The endpoints' shared state (oauth/state.h), private to the oauth layer.
@@ -50,6 +59,8 @@ struct AsDependencies {
   std::shared_ptr<net::Fetcher> fetcher;  // CIMD documents (SSRF-guarded)
   const Clock* clock = &systemClock();
   RandomSource* random = &systemRandom();
+  // Where the per-IP limits count; null: a private in-memory table of 65536 addresses.
+  std::shared_ptr<policy::RateBackend> rate_backend;
 };
 
 class AuthorizationServer : public web::Routes {

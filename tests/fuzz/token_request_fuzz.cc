@@ -31,6 +31,9 @@ bastion::oauth::AuthorizationServer& server() {
     o.issuer = "http://127.0.0.1:8080";
     o.resource = "http://127.0.0.1:8080/mcp";
     o.scopes_supported = {"files:read", "files:write"};
+    // Every input comes from one address at one instant: a per-IP limit would refuse all but
+    // the first hundred, and the fuzzer would only ever reach the 429.
+    o.requests_per_ip.count = 0;
     bastion::oauth::AsDependencies d;
     d.store = *store;
     d.clock = &clock;
