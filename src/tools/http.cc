@@ -128,8 +128,12 @@ Result<void> checkAllowList(const HttpToolOptions& o, const UrlTemplate& t) {
 }
 
 Result<void> checkHeaders(const HttpToolOptions& o) {
+  std::set<std::string, std::less<>> seen;
   for (const auto& [name, value] : o.headers) {
     const std::string l = lower(name);
+    if (!seen.insert(l).second) {
+      return badOptions("headers." + name + ": set twice (header names ignore case)");
+    }
     if (!isToken(name)) {
       return badOptions("headers." + name + ": not a valid header name");
     }

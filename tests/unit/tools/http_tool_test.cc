@@ -463,6 +463,9 @@ TEST_F(HttpToolTest, InvalidOptionsAreRefused) {
   auto host_header = options("GET", "https://api.example.com/");
   host_header.headers = {{"Host", "evil.com"}};
   EXPECT_EQ(makeError(host_header), bad);
+  auto twice = options("GET", "https://api.example.com/");
+  twice.headers = {{"X-Key", "a"}, {"x-key", "b"}};
+  EXPECT_EQ(makeError(twice), bad);
   auto not_listed = options("GET", "https://api.example.com/");
   not_listed.allow_hosts = {"other.example.com"};
   EXPECT_EQ(makeError(not_listed), bad);
