@@ -201,9 +201,6 @@ Result<UniqueFd> ConfinedRoot::openBelow(int dir_fd, const std::string& relative
 }
 
 Result<void> ConfinedRoot::checkLanding(int fd, std::string_view shown) const {
-  if (options_.no_symlinks) {
-    return {};  // no '..', no symlinks: the path as written is where the open landed
-  }
   const std::string where = fdPath(fd);
   if (where.empty()) {
     return pathError(FilesError::Io, shown, "cannot verify where the path leads");
@@ -228,6 +225,27 @@ Result<void> ConfinedRoot::checkLanding(int fd, std::string_view shown) const {
   return {};
 }
 
+Result<UniqueFd> ConfinedRoot::openConfined(const std::string& relative, std::uint64_t flags,
+                                            std::string_view shown) const {
+  if (options_.no_symlinks) {
+    return openBelow(fd_.get(), relative, flags, 0, shown);
+  }
+  // First without following any symlink: if that succeeds, the path as written (already
+  // deny-checked, no '..') is where the open landed, and /proc need not be asked.
+  auto direct = openBelow(fd_.get(), relative, flags, RESOLVE_NO_SYMLINKS, shown);
+  if (direct || direct.error().code != static_cast<int>(FilesError::SymlinkRefused)) {
+    return direct;
+  }
+  auto followed = openBelow(fd_.get(), relative, flags, 0, shown);
+  if (!followed) {
+    return followed;
+  }
+  if (auto landed = checkLanding(followed.value().get(), shown); !landed) {
+    return landed.error();
+  }
+  return followed;
+}
+
 Result<std::vector<std::string_view>> ConfinedRoot::components(std::string_view path) const {
   auto parts = splitRelativePath(path);
   if (!parts) {
@@ -247,13 +265,9 @@ Result<OpenedFile> ConfinedRoot::openFile(std::string_view path) const {
   if (parts.value().empty()) {
     return pathError(FilesError::EmptyPath, path, "a file path is required");
   }
-  auto fd = openBelow(fd_.get(), joinComponents(parts.value()), O_RDONLY | O_NONBLOCK | O_NOCTTY, 0,
-                      path);
+  auto fd = openConfined(joinComponents(parts.value()), O_RDONLY | O_NONBLOCK | O_NOCTTY, path);
   if (!fd) {
     return fd.error();
-  }
-  if (auto landed = checkLanding(fd.value().get(), path); !landed) {
-    return landed.error();
   }
   return regularFile(std::move(fd).value(), path);
 }
@@ -264,12 +278,9 @@ Result<UniqueFd> ConfinedRoot::openDirectory(std::string_view path,
   if (!parts) {
     return parts.error();
   }
-  auto fd = openBelow(fd_.get(), joinComponents(parts.value()), O_RDONLY | O_DIRECTORY, 0, path);
+  auto fd = openConfined(joinComponents(parts.value()), O_RDONLY | O_DIRECTORY, path);
   if (!fd) {
     return fd.error();
-  }
-  if (auto landed = checkLanding(fd.value().get(), path); !landed) {
-    return landed.error();
   }
   components_out = std::move(parts).value();
   return fd;
@@ -304,14 +315,11 @@ Result<WriteOutcome> ConfinedRoot::writeFile(std::string_view path, std::string_
   }
   const std::string name(dir.back());
   dir.pop_back();
-  auto parent = openBelow(fd_.get(), joinComponents(dir), O_RDONLY | O_DIRECTORY, 0, path);
+  auto parent = openConfined(joinComponents(dir), O_RDONLY | O_DIRECTORY, path);
   if (!parent) {
     return parent.error();
   }
   const int parent_fd = parent.value().get();
-  if (auto landed = checkLanding(parent_fd, path); !landed) {
-    return landed.error();
-  }
 
   struct stat st {};
   bool exists = ::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;

@@ -99,6 +99,9 @@ class ConfinedRoot {
   Result<UniqueFd> openBelow(int dir_fd, const std::string& relative, std::uint64_t flags,
                              std::uint64_t extra_resolve, std::string_view shown,
                              mode_t mode = 0) const;
+  // openBelow from the root, plus the landing check when a symlink was followed.
+  Result<UniqueFd> openConfined(const std::string& relative, std::uint64_t flags,
+                                std::string_view shown) const;
   // When symlinks may be followed: where `fd` really is must be below the root and its path
   // there must pass the deny list.
   Result<void> checkLanding(int fd, std::string_view shown) const;
