@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <optional>
 #include <system_error>
 
 #include "tools/text.h"
@@ -319,51 +320,75 @@ Result<WriteOutcome> ConfinedRoot::writeFile(std::string_view path, std::string_
   if (!parent) {
     return parent.error();
   }
-  const int parent_fd = parent.value().get();
-
-  struct stat st {};
-  bool exists = ::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
-  if (!exists && errno != ENOENT) {
-    return errnoError(errno, path);
+  auto existing = inspectTarget(parent.value().get(), name, create_only, path);
+  if (!existing) {
+    return existing.error();
   }
-  if (exists && S_ISLNK(st.st_mode)) {
-    return pathError(FilesError::SymlinkRefused, path,
+  auto replaced = replaceAtomically(parent.value().get(), name, content, existing.value(),
+                                    create_only, rng, path);
+  if (!replaced) {
+    return replaced.error();
+  }
+  return WriteOutcome{content.size(), !existing.value().has_value()};
+}
+
+Result<std::optional<mode_t>> ConfinedRoot::inspectTarget(int parent_fd, const std::string& name,
+                                                          bool create_only,
+                                                          std::string_view shown) const {
+  struct stat st {};
+  if (::fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) {
+      return std::optional<mode_t>();
+    }
+    return errnoError(errno, shown);
+  }
+  if (S_ISLNK(st.st_mode)) {
+    // Renaming over it would replace the link, not its target: refuse rather than surprise.
+    return pathError(FilesError::SymlinkRefused, shown,
                      "is a symbolic link; write to the file it names instead");
   }
-  if (exists && !S_ISREG(st.st_mode)) {
-    return pathError(FilesError::NotRegularFile, path,
+  if (!S_ISREG(st.st_mode)) {
+    return pathError(FilesError::NotRegularFile, shown,
                      S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file");
   }
-  if (exists && create_only) {
-    return pathError(FilesError::Exists, path, "already exists");
+  if (create_only) {
+    return pathError(FilesError::Exists, shown, "already exists");
   }
+  return std::optional<mode_t>(st.st_mode & 07777);
+}
 
+Result<void> ConfinedRoot::replaceAtomically(int parent_fd, const std::string& name,
+                                             std::string_view content, std::optional<mode_t> mode,
+                                             bool create_only, RandomSource& rng,
+                                             std::string_view shown) const {
   std::array<unsigned char, kTempNameRandomBytes> random{};
   rng.fill(random.data(), random.size());
   TempName temp(parent_fd, ".bastion-" + toHex(random) + ".tmp");
+  // O_EXCL on an unguessable name: never an existing file or a planted symlink.
   auto out = openBelow(parent_fd, temp.name(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-                       RESOLVE_NO_SYMLINKS, path, 0666);
+                       RESOLVE_NO_SYMLINKS, shown, 0666);
   if (!out) {
     return out.error();
   }
   temp.arm();
   const int out_fd = out.value().get();
-  if ((exists && ::fchmod(out_fd, st.st_mode & 07777) != 0) || !writeAll(out_fd, content) ||
+  if ((mode && ::fchmod(out_fd, mode.value()) != 0) || !writeAll(out_fd, content) ||
       ::fsync(out_fd) != 0) {
-    return errnoError(errno, path);
+    return errnoError(errno, shown);
   }
-  const int renamed =
-      create_only
-          ? ::renameat2(parent_fd, temp.name().c_str(), parent_fd, name.c_str(), RENAME_NOREPLACE)
-          : ::renameat(parent_fd, temp.name().c_str(), parent_fd, name.c_str());
+  const char* from = temp.name().c_str();
+  const int renamed = create_only
+                          ? ::renameat2(parent_fd, from, parent_fd, name.c_str(), RENAME_NOREPLACE)
+                          : ::renameat(parent_fd, from, parent_fd, name.c_str());
   if (renamed != 0) {
-    return errnoError(errno, path);
+    return errnoError(errno, shown);
   }
   temp.disarm();
+  // The rename is durable only once the directory is.
   if (::fsync(parent_fd) != 0) {
-    return errnoError(errno, path);
+    return errnoError(errno, shown);
   }
-  return WriteOutcome{content.size(), !exists};
+  return {};
 }
 
 }  // namespace bastion::tools

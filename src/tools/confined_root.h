@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -105,6 +106,15 @@ class ConfinedRoot {
   // When symlinks may be followed: where `fd` really is must be below the root and its path
   // there must pass the deny list.
   Result<void> checkLanding(int fd, std::string_view shown) const;
+  // What the target of a write is now: its mode if it is a regular file, nullopt if absent;
+  // refused if it is a symlink, not a regular file, or present under create_only.
+  Result<std::optional<mode_t>> inspectTarget(int parent_fd, const std::string& name,
+                                              bool create_only, std::string_view shown) const;
+  // Temporary file (O_EXCL, random name), content, fsync, rename over `name`, fsync of the
+  // directory. The temporary file is removed on any failure.
+  Result<void> replaceAtomically(int parent_fd, const std::string& name, std::string_view content,
+                                 std::optional<mode_t> mode, bool create_only, RandomSource& rng,
+                                 std::string_view shown) const;
   // Validates the argument and applies the deny list to its components.
   Result<std::vector<std::string_view>> components(std::string_view path) const;
 
