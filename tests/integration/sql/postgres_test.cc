@@ -11,6 +11,7 @@
 #include "integration/sql/postgres_support.h"
 #include "json/schema.h"
 #include "tools/sql.h"
+#include "tools/sql_backend.h"
 #include "unit/tools/sql_test_support.h"
 
 namespace bastion::tools {
@@ -151,6 +152,20 @@ TEST_F(Postgres, ConfiguredCommitDropTableIsTwoStatements) {
   ASSERT_FALSE(spec);
   EXPECT_EQ(spec.error().message,
             "tool t: sql: only one statement is allowed; a second one starts at byte 8");
+  EXPECT_EQ(pg_.digest(), before_);
+}
+
+// Second layer: a statement that bypassed the tokenizer still reaches PostgreSQL through the
+// extended protocol, which refuses a second command itself.
+TEST_F(Postgres, BackendRefusesASecondStatementOnItsOwn) {
+  auto db = openPostgres(PostgresOptions{pg_.adminUrl(), 5s, 1});
+  ASSERT_TRUE(db) << db.error().message;
+  for (bool write : {false, true}) {
+    SqlRequest request{"SELECT 1; DROP TABLE users", {}, {}, write, 10, 1000, {}};
+    auto r = db.value()->run(request);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, static_cast<int>(SqlError::MultipleStatements)) << r.error().message;
+  }
   EXPECT_EQ(pg_.digest(), before_);
 }
 

@@ -325,8 +325,9 @@ TEST_F(SqliteTools, ExecInsertsIntoAnAutoincrementTable) {
   sqliteScript(path_, "CREATE TABLE notes(id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT)");
   SqlToolOptions o;
   o.operation = Op::Exec;
-  o.sql = "INSERT INTO notes(body) VALUES (:body) ON CONFLICT(id) DO UPDATE SET body = "
-          "excluded.body";
+  o.sql =
+      "INSERT INTO notes(body) VALUES (:body) ON CONFLICT(id) DO UPDATE SET body = "
+      "excluded.body";
   o.params = {param("body", R"({"type":"string"})")};
   o.tables = {"notes"};
   auto spec = make(o);
@@ -405,6 +406,22 @@ TEST_F(SqliteTools, MissingDatabaseFileFailsAtStart) {
   EXPECT_EQ(dbs.error().message,
             "database gone: cannot open the SQLite database: unable to open database file");
   EXPECT_FALSE(std::filesystem::exists(missing));
+}
+
+// Second layer: even a statement that bypassed the tokenizer reaches SQLite as one statement
+// only; SQLite's own prepare tail catches the rest.
+TEST_F(SqliteTools, BackendRefusesASecondStatementOnItsOwn) {
+  const std::string before = sqliteDigest(path_);
+  auto db = openSqlite(SqliteOptions{path_, 5s, 1});
+  ASSERT_TRUE(db);
+  std::vector<std::string> tables{"users"};
+  SqlRequest request{"SELECT id FROM users; DELETE FROM users", {}, tables, false, 10, 1000, {}};
+  auto r = db.value()->run(request);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, static_cast<int>(SqlError::MultipleStatements));
+  request.write = true;
+  EXPECT_FALSE(db.value()->run(request));
+  EXPECT_EQ(sqliteDigest(path_), before);
 }
 
 // A tool naming a database that is not open is refused.
