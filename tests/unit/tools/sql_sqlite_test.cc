@@ -9,6 +9,7 @@
 
 #include "guard/secrets.h"
 #include "json/schema.h"
+#include "mcp/server.h"
 #include "tools/sql.h"
 #include "tools/sql_backend.h"
 #include "unit/tools/sql_test_support.h"
@@ -422,6 +423,33 @@ TEST_F(SqliteTools, BackendRefusesASecondStatementOnItsOwn) {
   request.write = true;
   EXPECT_FALSE(db.value()->run(request));
   EXPECT_EQ(sqliteDigest(path_), before);
+}
+
+// Every kind registers with an MCP server: its schemas compile and it gets a closed input.
+TEST_F(SqliteTools, EveryKindRegistersWithTheServer) {
+  mcp::Server server(mcp::ServerInfo{.name = "t", .version = "1", .title = "", .instructions = ""});
+  auto q = query("SELECT id FROM users WHERE email = :email",
+                 {param("email", R"({"type":"string","maxLength":10})")});
+  SqlToolOptions list;
+  list.operation = Op::List;
+  list.tables = {"users"};
+  SqlToolOptions exec =
+      query("DELETE FROM users WHERE id = :id", {param("id", R"({"type":"integer"})")});
+  exec.operation = Op::Exec;
+  int n = 0;
+  for (const SqlToolOptions& o : {q, list, exec}) {
+    SqlToolOptions named = o;
+    named.database = "app";
+    auto spec = makeSqlTool(ToolIdentity{.name = "tool" + std::to_string(n++),
+                                         .title = "",
+                                         .description = "",
+                                         .scopes = {},
+                                         .audit_fields = {}},
+                            named, databases_);
+    ASSERT_TRUE(spec) << spec.error().message;
+    auto added = server.addTool(std::move(spec).value());
+    EXPECT_TRUE(added) << added.error().message;
+  }
 }
 
 // A tool naming a database that is not open is refused.
