@@ -8,6 +8,7 @@
 
 #include <functional>
 
+#include "tools/confined_root.h"
 #include "tools/path_rules.h"
 #include "unit/tools/files_fixture.h"
 
@@ -140,6 +141,20 @@ TEST_F(FilesTool, ReadRefusals) {
     }
   }
   EXPECT_TRUE(call(read, pathArgs("exact.txt")).ok) << "max_bytes is inclusive";
+}
+
+// A read the kernel fails midway is an Io error naming the caller's path (/proc/self/mem is a
+// "regular file" whose first page is unmapped, so read() reports EIO).
+TEST_F(FilesTool, ReadFailureIsIoError) {
+  auto proc =
+      ConfinedRoot::open("/proc/self", {.deny = {}, .no_symlinks = true, .writable = false});
+  ASSERT_TRUE(proc);
+  auto mem = proc.value()->openFile("mem");
+  ASSERT_TRUE(mem) << mem.error().message;
+  auto content = readBounded(mem.value(), 4096, "mem");
+  ASSERT_FALSE(content);
+  EXPECT_EQ(content.error().code, static_cast<int>(FilesError::Io));
+  EXPECT_EQ(content.error().message.rfind("'mem': ", 0), 0u) << content.error().message;
 }
 
 // files.list: the root for an empty path, name order, types and sizes, directories first-level
