@@ -322,9 +322,7 @@ void FileAuditLog::appendRecord(std::string& out, json::object record, Clock::ti
   record["seq"] = ++seq_;
   record["time"] = rfc3339Millis(time);
   record["prev"] = prev_;
-  prev_ = recordHash(record);
-  record["hash"] = prev_;
-  appendCanonicalJson(out, record);
+  prev_ = appendRecordLine(out, record);
   out += '\n';
   ++local_.records;
 }

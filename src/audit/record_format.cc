@@ -56,6 +56,10 @@ std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
 
 bool isUtf8(std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // ASCII: the common case, no call
+      ++i;
+      continue;
+    }
     const std::size_t n = utf8SequenceLength(s, i);
     if (n == 0) {
       return false;
@@ -126,29 +130,62 @@ void sanitizeAt(json::value& value, int depth) {
   }
 }
 
+// Appends runs of plain bytes in one go; escapes only what canonical form escapes.
 void appendString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
+  std::size_t plain = 0;  // start of the pending run of bytes copied as they are
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u != 0x7F && u != '"' && u != '\\') {
+      continue;
+    }
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    if (u == '"' || u == '\\') {
       out += '\\';
-      out += c;
-    } else if (c == '\n') {
+      out += s[i];
+    } else if (u == '\n') {
       out += "\\n";
-    } else if (c == '\t') {
+    } else if (u == '\t') {
       out += "\\t";
-    } else if (c == '\r') {
+    } else if (u == '\r') {
       out += "\\r";
-    } else if (u < 0x20 || u == 0x7F) {
+    } else {
       out += "\\u00";
       out += kHex[u >> 4];
       out += kHex[u & 15];
-    } else {
-      out += c;
     }
   }
+  out.append(s.data() + plain, s.size() - plain);
   out += '"';
+}
+
+// An object's canonical text. When `mark` is given, it receives the offset in `out` where a
+// member named `mark_key` would begin (its sorted place; the closing brace when last).
+void appendObject(std::string& out, const json::object& object, std::string_view mark_key,
+                  std::size_t* mark) {
+  std::vector<const json::key_value_pair*> members;
+  members.reserve(object.size());
+  for (const json::key_value_pair& kv : object) {
+    members.push_back(&kv);
+  }
+  std::sort(members.begin(), members.end(),
+            [](const auto* a, const auto* b) { return a->key() < b->key(); });
+  out += '{';
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    out += i == 0 ? "" : ",";
+    if (mark != nullptr && *mark == 0 && std::string_view(members[i]->key()) > mark_key) {
+      *mark = out.size();
+    }
+    appendString(out, members[i]->key());
+    out += ':';
+    appendCanonicalJson(out, members[i]->value());
+  }
+  if (mark != nullptr && *mark == 0) {
+    *mark = out.size();
+  }
+  out += '}';
 }
 
 template <class Int>
@@ -202,22 +239,7 @@ Result<void> checkCommonFields(const json::object& record, ParsedLine& out) {
 
 void appendCanonicalJson(std::string& out, const json::value& value) {
   if (value.is_object()) {
-    const json::object& object = value.get_object();
-    std::vector<const json::key_value_pair*> members;
-    members.reserve(object.size());
-    for (const json::key_value_pair& kv : object) {
-      members.push_back(&kv);
-    }
-    std::sort(members.begin(), members.end(),
-              [](const auto* a, const auto* b) { return a->key() < b->key(); });
-    out += '{';
-    for (std::size_t i = 0; i < members.size(); ++i) {
-      out += i == 0 ? "" : ",";
-      appendString(out, members[i]->key());
-      out += ':';
-      appendCanonicalJson(out, members[i]->value());
-    }
-    out += '}';
+    appendObject(out, value.get_object(), {}, nullptr);
   } else if (value.is_array()) {
     out += '[';
     bool first = true;
@@ -263,6 +285,21 @@ std::string recordHash(const json::object& record_without_hash) {
   std::string text;
   appendCanonicalJson(text, record_without_hash);
   return crypto::sha256Hex(text);
+}
+
+std::string appendRecordLine(std::string& out, const json::object& record_without_hash) {
+  const std::size_t start = out.size();
+  std::size_t mark = 0;
+  appendObject(out, record_without_hash, "hash", &mark);
+  std::string hash = crypto::sha256Hex(std::string_view(out).substr(start));
+  std::string member = "\"hash\":\"" + hash + "\"";
+  if (out[mark] == '}') {
+    member.insert(0, out[mark - 1] == '{' ? "" : ",");
+  } else {
+    member += ',';
+  }
+  out.insert(mark, member);
+  return hash;
 }
 
 std::string checkpointMessage(std::uint64_t covers, std::string_view chain_hash) {

@@ -37,6 +37,10 @@ std::string rfc3339Millis(std::chrono::system_clock::time_point t);
 // hash = lower-case hex SHA-256 of canonicalJson(record without "hash").
 std::string recordHash(const boost::json::object& record_without_hash);
 
+// Appends the record's line (canonical, with "hash" in its sorted place; no newline) and returns
+// the hash: one serialization instead of two. record_without_hash must not hold "hash".
+std::string appendRecordLine(std::string& out, const boost::json::object& record_without_hash);
+
 // The bytes an Ed25519 checkpoint signature covers: a domain separator, the last covered seq and
 // the chain hash after it (that record's "hash").
 std::string checkpointMessage(std::uint64_t covers, std::string_view chain_hash);

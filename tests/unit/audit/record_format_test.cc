@@ -129,6 +129,20 @@ TEST(RecordFormatTest, ParseLineNamesEachProblem) {
   EXPECT_EQ(parseLine(canonicalJson(r)).error().code, static_cast<int>(LineError::BadField));
 }
 
+TEST(RecordFormatTest, RecordLineSplicesTheHashIntoItsSortedPlace) {
+  // The one-pass line equals canonical(record + hash) for "hash" first, middle and last.
+  const std::vector<json::object> records{
+      {{"prev", "p"}, {"seq", 1}}, {{"a", 1}, {"z", {{"k", "v"}}}}, {{"a", "x"}, {"b", true}}, {}};
+  for (const json::object& r : records) {
+    std::string out = "previous line\n";
+    const std::string hash = appendRecordLine(out, r);
+    EXPECT_EQ(hash, recordHash(r));
+    json::object with_hash = r;
+    with_hash["hash"] = hash;
+    EXPECT_EQ(out, "previous line\n" + canonicalJson(with_hash));
+  }
+}
+
 TEST(RecordFormatTest, CheckpointMessageIsDomainSeparated) {
   // The signed bytes name the format version, the covered seq and the chain hash.
   EXPECT_EQ(checkpointMessage(7, "ab"), "bastion-audit-checkpoint-v1\n7\nab");
