@@ -300,6 +300,26 @@ TEST(Redactor, EmptyRedactorRedactsNothing) {
   EXPECT_FALSE(r->redact(v));
 }
 
+TEST(Redactor, LargeSecretsBuildAndMatch) {
+  // A key file registered with add() (2 KiB) and a hundred secrets at once still build into one
+  // redactor that finds each of them.
+  std::vector<std::string> values;
+  std::string big;
+  for (std::uint64_t i = 0; big.size() < 2048; ++i) {
+    big += "line-" + std::to_string(i * 2654435761U) + "\n";
+  }
+  values.push_back(big);
+  for (int i = 0; i < 100; ++i) {
+    values.push_back("secret-number-" + std::to_string(i) + "-padding");
+  }
+  auto r = redactorFor(values, true);
+  std::string text = "<" + big + "|secret-number-99-padding>";
+  EXPECT_TRUE(r->redact(text));
+  EXPECT_EQ(text, "<[REDACTED]|[REDACTED]>");
+  const std::string encoded = opensslBase64(big);
+  expectHidden(*r, "b64:" + encoded, encoded);
+}
+
 TEST(Redactor, SharedBetweenThreads) {
   // One immutable redactor serves every worker thread at once with the same results.
   auto r = redactorFor({std::string(kSecret)}, true);
