@@ -89,9 +89,11 @@ std::string jsonEscaped(std::string_view value) {
 
 // Credential shapes, each a complete match (the whole shape is masked).
 constexpr std::string_view kShapes[] = {
-    // A PEM private key block of any type (RSA, EC, OPENSSH, ENCRYPTED, PKCS#8). The body holds
-    // no "--"; a block cut short before its END line (truncated output) is masked to the cut.
-    R"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:[^-]|-[^-])*(?:-----END [A-Z0-9 ]*PRIVATE KEY-----)?)",
+    // A PEM private key block of any type (RSA, EC, OPENSSH, ENCRYPTED, PKCS#8) or an OpenPGP
+    // armored private key. The body holds no "--"; a block cut short before its END line
+    // (truncated output) is masked to the cut.
+    R"(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[^-]|-[^-])*)"
+    R"((?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?)",
     // An Authorization-style bearer token (RFC 6750 b64token), 16 characters or more so that
     // prose ("bearer of the news") is left alone.
     R"((?i:\bbearer)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*)",

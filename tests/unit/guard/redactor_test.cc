@@ -225,6 +225,16 @@ TEST(Redactor, PemPrivateKeyShapeIsRedacted) {
   }
 }
 
+TEST(Redactor, PgpPrivateKeyBlockIsRedacted) {
+  // An OpenPGP armored secret key ("PRIVATE KEY BLOCK") is masked like a PEM key.
+  auto r = redactorFor({}, true);
+  std::string text =
+      "k:\n-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF2lnPIBCADjKp\n=Xb5K\n"
+      "-----END PGP PRIVATE KEY BLOCK-----\n";
+  EXPECT_TRUE(r->redact(text));
+  EXPECT_EQ(text, "k:\n[REDACTED]\n");
+}
+
 TEST(Redactor, TwoPemBlocksKeepTheTextBetween) {
   // Longest-match does not swallow the text between two separate key blocks.
   auto r = redactorFor({}, true);
