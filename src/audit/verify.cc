@@ -163,7 +163,7 @@ VerifyResult verifyLog(std::string_view bytes, const VerifyKey* key) {
 Result<VerifyResult> verifyLogFile(const std::string& path, const VerifyKey* key) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
-    return Error(LineError::NotJson, "cannot open " + path);
+    return Error(VerifyError::Unreadable, "cannot open " + path);
   }
   ChainVerifier verifier(key);
   std::string pending;
@@ -174,7 +174,7 @@ Result<VerifyResult> verifyLogFile(const std::string& path, const VerifyKey* key
       continue;
     }
     if (n < 0) {
-      return Error(LineError::NotJson, "cannot read " + path);
+      return Error(VerifyError::Unreadable, "cannot read " + path);
     }
     if (n == 0) {
       break;

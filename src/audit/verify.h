@@ -27,6 +27,8 @@ namespace bastion::audit {
 
 struct ParsedLine;
 
+enum class VerifyError { Unreadable = 1 };
+
 struct VerifyResult {
   bool ok = false;
   std::size_t records = 0;  // valid records, checkpoints and resumes included
