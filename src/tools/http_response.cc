@@ -127,6 +127,11 @@ Result<mcp::ToolResult> toToolResult(net::FetchResponse response, const Response
   if (response.status < 200 || response.status > 299) {
     return statusError(response, std::move(response.body), rules);
   }
+  // Nothing asked for compression; a compressed body would be passed on as if it were text.
+  const std::string encoding = mediaType(response.header("content-encoding"));
+  if (!encoding.empty() && encoding != "identity") {
+    return badResponse("unsupported content encoding " + shown(encoding));
+  }
   const std::string media = mediaType(response.header("content-type"));
   if (response.body.empty()) {
     return mcp::ToolResult::text("");

@@ -402,6 +402,16 @@ TEST_F(HttpToolTest, ContentTypeDecidesTheResult) {
   EXPECT_EQ(r.value().content.at(0).at("data"), "//4=");
 }
 
+TEST_F(HttpToolTest, CompressedBodyIsRefused) {
+  // A Content-Encoding nobody asked for is refused rather than passed on as text.
+  auto spec = make(options("GET", "https://api.example.com/v1/x"), [](const FetchRequest&) {
+    return answer(200, "text/plain", "\x1f\x8b", {{"content-encoding", "gzip"}});
+  });
+  auto r = call(spec, {});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "unsupported content encoding gzip");
+}
+
 TEST_F(HttpToolTest, ErrorStatusCarriesShortExcerpt) {
   // Non-2xx: the status and at most 512 bytes of the body, never the whole body.
   auto o = options("GET", "https://api.example.com/v1/x");
