@@ -8,6 +8,7 @@
 
 #include <functional>
 
+#include "mcp/server.h"
 #include "tools/confined_root.h"
 #include "tools/path_rules.h"
 #include "unit/tools/files_fixture.h"
@@ -59,6 +60,18 @@ TEST_F(FilesTool, SchemasAreClosedAndBounded) {
     EXPECT_FALSE(spec.description.empty());
     EXPECT_EQ(spec.description.find(tree_.root().string()), std::string::npos);
     EXPECT_EQ(spec.audit_fields, std::vector<std::string>{"path"}) << "identity used as given";
+  }
+}
+
+// Every kind registers with an mcp::Server (its schemas compile as the registry closes them).
+TEST_F(FilesTool, EveryKindRegisters) {
+  mcp::Server server(mcp::ServerInfo{.name = "t", .version = "1", .title = "", .instructions = ""});
+  int n = 0;
+  for (Op op : {Op::Read, Op::List, Op::Search, Op::Write}) {
+    mcp::ToolSpec spec = makeTool(tree_, op);
+    spec.name = "files_" + std::to_string(n++);
+    auto added = server.addTool(std::move(spec));
+    EXPECT_TRUE(added) << (added ? "" : added.error().message);
   }
 }
 
