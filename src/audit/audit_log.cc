@@ -388,6 +388,19 @@ Result<std::shared_ptr<AuditLog>> AuditLog::open(const AuditOptions& options, co
   return std::shared_ptr<AuditLog>(std::move(log));
 }
 
+std::optional<Fsync> parseFsync(std::string_view text) {
+  if (text == "always") {
+    return Fsync::Always;
+  }
+  if (text == "batch") {
+    return Fsync::Batch;
+  }
+  if (text == "never") {
+    return Fsync::Never;
+  }
+  return std::nullopt;
+}
+
 Result<std::shared_ptr<AuditSink>> openAuditLog(const AuditOptions& options, const Clock& clock) {
   auto log = AuditLog::open(options, clock);
   if (!log) {

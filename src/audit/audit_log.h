@@ -51,6 +51,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,8 @@
 namespace bastion::audit {
 
 enum class Fsync { Always, Batch, Never };
+// "always" | "batch" | "never" (the [audit] fsync values); nullopt for anything else.
+std::optional<Fsync> parseFsync(std::string_view text);
 
 enum class AuditError {
   CannotOpen = 1,  // open, lock or stat of the log failed, or it is not a regular file

@@ -287,6 +287,15 @@ TEST_F(AuditLogTest, WriteFailureWithoutOnFailureAborts) {
   EXPECT_DEATH(recordPastTheFileSizeLimit(options(Fsync::Batch), clock_), "write failed");
 }
 
+TEST(ParseFsyncTest, AcceptsExactlyTheThreeModes) {
+  // The config strings map to modes; anything else (case included) is refused.
+  EXPECT_EQ(parseFsync("always"), Fsync::Always);
+  EXPECT_EQ(parseFsync("batch"), Fsync::Batch);
+  EXPECT_EQ(parseFsync("never"), Fsync::Never);
+  EXPECT_FALSE(parseFsync("Always"));
+  EXPECT_FALSE(parseFsync(""));
+}
+
 TEST(MemorySinkTest, KeepsEventsInOrder) {
   // The test sink returns exactly what was recorded, in order.
   MemorySink sink;
