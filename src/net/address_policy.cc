@@ -102,6 +102,20 @@ bool isPublicV6(const std::array<std::uint8_t, 16>& bytes) {
   return !isSpecialGlobalV6(bytes);
 }
 
+bool isLinkLocalV4(const std::array<std::uint8_t, 4>& bytes) {
+  return bytes[0] == 169 && bytes[1] == 254;
+}
+
+bool isLinkLocalV6(const std::array<std::uint8_t, 16>& bytes) {
+  if (isV4Mapped(bytes) || isNat64(bytes)) {
+    return isLinkLocalV4(v4At(bytes, 12));
+  }
+  if (bytes[0] == 0x20 && bytes[1] == 0x02) {
+    return isLinkLocalV4(v4At(bytes, 2));
+  }
+  return bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80;
+}
+
 bool isPublicAddress(std::string_view ip) {
   // inet_pton is strict: no octal or short IPv4 forms, no zone ids ("fe80::1%eth0" is refused).
   if (ip.find('\0') != std::string_view::npos) {

@@ -12,5 +12,11 @@ bool isPublicV4(const std::array<std::uint8_t, 4>& bytes);
 // True if the IPv6 address is public unicast; addresses embedding an IPv4 address (mapped,
 // NAT64, 6to4) are public only if the embedded address is.
 bool isPublicV6(const std::array<std::uint8_t, 16>& bytes);
+// True if the address is link-local (169.254/16, fe80::/10), also when embedded in an IPv6 form
+// (mapped, NAT64, 6to4): where cloud metadata services answer (169.254.169.254, fd00:ec2::254
+// aside). The fetcher refuses these even when private addresses are allowed, unless the policy
+// allows link-local as well.
+bool isLinkLocalV4(const std::array<std::uint8_t, 4>& bytes);
+bool isLinkLocalV6(const std::array<std::uint8_t, 16>& bytes);
 
 }  // namespace bastion::net

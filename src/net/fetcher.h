@@ -41,6 +41,10 @@ enum class FetchError {
 struct FetchPolicy {
   bool allow_http = false;            // development only
   bool allow_private_addresses = false;  // development only: loopback/private targets
+  // With allow_private_addresses: link-local too (169.254/16, fe80::/10, where cloud metadata
+  // services answer). Off by default, so allowing a private API does not open the metadata
+  // service to a rebinding DNS answer.
+  bool allow_link_local = false;
   std::string ca_file{};              // empty: the system trust store
 };
 

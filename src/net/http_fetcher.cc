@@ -59,6 +59,24 @@ bool isPublicEndpoint(const tcp::endpoint& ep) {
   return a.is_v4() ? isPublicV4(a.to_v4().to_bytes()) : isPublicV6(a.to_v6().to_bytes());
 }
 
+bool isLinkLocalEndpoint(const tcp::endpoint& ep) {
+  const auto a = ep.address();
+  return a.is_v4() ? isLinkLocalV4(a.to_v4().to_bytes()) : isLinkLocalV6(a.to_v6().to_bytes());
+}
+
+// Which non-public addresses a fetcher may connect to (from its FetchPolicy).
+struct AddressAllowance {
+  bool private_addresses = false;
+  bool link_local = false;
+
+  bool permits(const tcp::endpoint& ep) const {
+    if (isPublicEndpoint(ep)) {
+      return true;
+    }
+    return private_addresses && (link_local || !isLinkLocalEndpoint(ep));
+  }
+};
+
 // One request's resolver, socket and deadline. Shared by the exchange coroutine and the deadline
 // timer's handler, so the handler never touches a finished coroutine's frame. Both run on the
 // fetcher's single I/O thread: no lock.
@@ -93,7 +111,7 @@ auto withEc(error_code& ec) { return asio::redirect_error(asio::use_awaitable, e
 // Resolves once, checks every address, then connects only to those same addresses: a second
 // lookup (which a rebinding DNS server could answer differently) never happens.
 asio::awaitable<Result<void>> connectChecked(Exchange& x, const FetchTarget& t,
-                                             bool allow_private) {
+                                             AddressAllowance allowed) {
   error_code ec;
   auto flags = tcp::resolver::numeric_service;
   if (t.host_is_ip) {
@@ -106,7 +124,7 @@ asio::awaitable<Result<void>> connectChecked(Exchange& x, const FetchTarget& t,
   }
   // Every address, not just the first: the connect below may try any of them.
   for (const auto& entry : results) {
-    if (!allow_private && !isPublicEndpoint(entry.endpoint())) {
+    if (!allowed.permits(entry.endpoint())) {
       co_return fail(FetchError::ForbiddenAddress,
                      t.host + " resolves to an address that may not be fetched");
     }
@@ -147,12 +165,12 @@ Answer overTls(Exchange& x, ssl::context& ctx, const FetchTarget& t, Request& ms
   co_return co_await detail::roundTrip(tls, msg, max_bytes, t.host, x.timed_out);
 }
 
-Answer runExchange(FetchTarget t, Request msg, std::size_t max_bytes, bool allow_private,
+Answer runExchange(FetchTarget t, Request msg, std::size_t max_bytes, AddressAllowance allowed,
                    ssl::context& ctx, SteadyClock::time_point deadline) {
   auto x = std::make_shared<Exchange>(co_await asio::this_coro::executor);
   armDeadline(x, deadline);
   Result<FetchResponse> out = fail(FetchError::ConnectFailed, "not connected");
-  if (auto connected = co_await connectChecked(*x, t, allow_private); !connected) {
+  if (auto connected = co_await connectChecked(*x, t, allowed); !connected) {
     out = connected.error();
   } else if (t.tls) {
     out = co_await overTls(*x, ctx, t, msg, max_bytes);
@@ -220,7 +238,8 @@ class HttpFetcher final : public Fetcher {
     asio::co_spawn(
         io_,
         runExchange(std::move(*target), std::move(*msg), req.max_bytes,
-                    policy_.allow_private_addresses, tls_ctx_, deadline),
+                    AddressAllowance{policy_.allow_private_addresses, policy_.allow_link_local},
+                    tls_ctx_, deadline),
         [done](std::exception_ptr e, Result<FetchResponse> r) {
           // Exceptions here are allocation failures or library bugs, not answers.
           done->set_value(e ? fail(FetchError::ProtocolError, "the fetch failed") : std::move(r));

@@ -13,8 +13,9 @@
 // the arguments, so nothing the caller presented can be forwarded.
 //
 // Requests go through net::Fetcher, the SSRF guard: the host is resolved and every address
-// checked (loopback, private, link-local, metadata and IPv4-mapped forms refused unless
-// `allow_private`), then the connection goes to a checked address.
+// checked (loopback, private, link-local, metadata and IPv4-mapped forms refused; with
+// `allow_private` loopback and private ones are allowed, link-local and metadata never), then
+// the connection goes to a checked address.
 // Redirects (at most `follow_redirects`) are followed only to the template's own origin, each
 // hop through the guard again; a redirect to any other origin is refused, not followed without
 // credentials (simpler, and nothing is sent to a host the configuration did not name).
@@ -65,7 +66,7 @@ struct HttpToolOptions {
   // Hosts ("host" or "host:port") the tool may reach. Default: the url's host. The url's host
   // must be listed; an http:// url needs its host written here explicitly.
   std::vector<std::string> allow_hosts;
-  bool allow_private = false;  // the url's host may resolve to loopback/private/link-local
+  bool allow_private = false;  // the url's host may resolve to loopback/private (not link-local)
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};  // the whole call, all hops
   std::size_t max_bytes = std::size_t{1} << 20;                 // response body cap
   int follow_redirects = 0;  // same-origin redirects followed (0: a 3xx is an error)

@@ -189,6 +189,20 @@ TEST_F(HttpToolE2E, LoopbackIsRefusedWithoutAllowPrivate) {
   EXPECT_EQ(server.accepted(), 0u);
 }
 
+TEST_F(HttpToolE2E, MetadataAddressIsRefusedEvenWithAllowPrivate) {
+  // allow_private opens loopback and private networks, never the metadata service.
+  for (const char* host : {"169.254.169.254", "[::ffff:169.254.169.254]"}) {
+    HttpToolOptions o;
+    o.url = "http://" + std::string(host) + "/latest/meta-data/";
+    o.allow_hosts = {host};
+    o.allow_private = true;
+    o.timeout = 2s;
+    auto r = call(make(o), {});
+    ASSERT_FALSE(r) << host;
+    EXPECT_EQ(r.error().code, static_cast<int>(HttpToolError::Refused)) << host;
+  }
+}
+
 TEST_F(HttpToolE2E, OversizedResponseIsRefused) {
   // A body past max_bytes is an error naming the cap; nothing of it is returned.
   LocalServer server([](const ServerRequest&) {
