@@ -83,7 +83,8 @@ class Databases;
 // running the statement: one statement, its :names and the params match, each parameter schema
 // compiles (and its default matches it), and the database accepts the statement (SQLite:
 // prepared under the tool's authorizer, so a write in sql.query or an unlisted table fails
-// here; PostgreSQL: prepared). The returned spec keeps `databases` alive.
+// here; PostgreSQL: prepared), and a sql.query statement returns columns (a configured COMMIT
+// or DDL fails here). The returned spec keeps `databases` alive.
 [[nodiscard]] Result<mcp::ToolSpec> makeSqlTool(const ToolIdentity& identity,
                                                 const SqlToolOptions& options,
                                                 std::shared_ptr<Databases> databases);

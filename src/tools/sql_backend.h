@@ -29,6 +29,7 @@ enum class SqlError {
   ConnectFailed,        // open/connect failed at start (message without the password)
   NotAuthorized,        // SQLite authorizer refused an action (unlisted table, write, PRAGMA)
   NotReadOnly,          // a query statement that would write
+  NotAQuery,            // sql.query/list whose statement returns no columns (DDL, DML, COMMIT)
   MultipleStatements,   // the database saw more than one statement
   Timeout,              // statement_timeout passed
   Cancelled,            // the caller went away
@@ -80,7 +81,8 @@ class SqlDatabase {
   virtual ~SqlDatabase() = default;
   virtual SqlDialect dialect() const = 0;
   // At start: the statement compiles and (SQLite) the authorizer accepts it, without running
-  // it. Opens the read-write side first if `request.write`.
+  // it; a read (not `write`) statement must return columns, as the database describes it.
+  // Opens the read-write side first if `request.write`.
   [[nodiscard]] virtual Result<void> check(const SqlRequest& request) = 0;
   [[nodiscard]] virtual Result<SqlRows> run(const SqlRequest& request) = 0;
 };
@@ -116,6 +118,9 @@ class Databases {
  private:
   std::map<std::string, std::unique_ptr<SqlDatabase>, std::less<>> databases_;
 };
+
+// The error for a read statement the database describes as returning no columns.
+Error notAQuery();
 
 // A double as the shortest text that reads back the same (for binding as text).
 std::string doubleText(double value);

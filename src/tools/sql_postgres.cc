@@ -181,7 +181,8 @@ class PostgresDatabase final : public SqlDatabase {
 
   SqlDialect dialect() const override { return SqlDialect::Postgres; }
 
-  // Prepares the statement (unnamed) to check its syntax, names and types at start.
+  // Prepares the statement (unnamed) to check its syntax, names and types at start; a read
+  // statement must return columns (a COMMIT, DDL or plain DML is refused here already).
   Result<void> check(const SqlRequest& request) override {
     auto lease = pool_.acquire(options_.statement_timeout, static_cast<int>(SqlError::Busy));
     if (!lease) {
@@ -196,6 +197,15 @@ class PostgresDatabase final : public SqlDatabase {
         lease.value().discard();
       }
       return error;
+    }
+    if (!request.write) {
+      UniqueResult described(PQdescribePrepared(conn, ""));
+      if (PQresultStatus(described.get()) != PGRES_COMMAND_OK) {
+        return failure(described.get(), conn);
+      }
+      if (PQnfields(described.get()) == 0) {
+        return notAQuery();
+      }
     }
     return {};
   }
@@ -273,8 +283,7 @@ class PostgresDatabase final : public SqlDatabase {
     }
     if (status != PQTRANS_INTRANS && status != PQTRANS_INERROR) {
       reuse = false;  // connection lost or still busy: nothing to end
-      return rows ? Result<SqlRows>(Error(SqlError::QueryFailed, "the connection was lost"))
-                  : rows;
+      return rows ? Result<SqlRows>(Error(SqlError::QueryFailed, "the connection was lost")) : rows;
     }
     // A failed (or, after a cap, cancelled) statement leaves the transaction aborted: ROLLBACK.
     const bool commit = rows && request.write && status == PQTRANS_INTRANS;

@@ -344,6 +344,9 @@ class SqliteDatabase final : public SqlDatabase {
     if (!stmt) {
       return stmt.error();
     }
+    if (!request.write && sqlite3_column_count(stmt.value().get()) == 0) {
+      return notAQuery();
+    }
     return {};
   }
 

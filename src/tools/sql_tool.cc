@@ -396,6 +396,12 @@ bool RowCollector::add(bj::object row) {
   return true;
 }
 
+Error notAQuery() {
+  return Error(SqlError::NotAQuery,
+               "the statement returns no rows; sql.query runs statements that return rows "
+               "(writes belong in sql.exec)");
+}
+
 std::string doubleText(double value) {
   char buffer[64];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
