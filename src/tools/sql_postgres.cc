@@ -210,20 +210,29 @@ class PostgresDatabase final : public SqlDatabase {
     return {};
   }
 
+  // A connection that broke while idle in the pool (server restart, idle timeout, terminated
+  // backend) fails at BEGIN, before the statement was sent: the call then moves on to a fresh
+  // connection (at most once per pool slot). Any later failure is reported, never retried.
   Result<SqlRows> run(const SqlRequest& request) override {
-    auto lease = pool_.acquire(options_.statement_timeout, static_cast<int>(SqlError::Busy));
-    if (!lease) {
-      return lease.error();
+    for (std::size_t attempt = 0;; ++attempt) {
+      auto lease = pool_.acquire(options_.statement_timeout, static_cast<int>(SqlError::Busy));
+      if (!lease) {
+        return lease.error();
+      }
+      PGconn* conn = lease.value()->conn.get();
+      bool reuse = true;
+      bool began = false;
+      auto rows = inTransaction(conn, request, reuse, began);
+      const bool broken = PQstatus(conn) != CONNECTION_OK;
+      // Only a connection back at rest (connected, no transaction, no cancel in flight that
+      // could reach a later command) is reused.
+      if (!reuse || broken || PQtransactionStatus(conn) != PQTRANS_IDLE) {
+        lease.value().discard();
+      }
+      if (rows || began || !broken || attempt >= options_.pool_size) {
+        return rows;
+      }
     }
-    PGconn* conn = lease.value()->conn.get();
-    bool reuse = true;
-    auto rows = inTransaction(conn, request, reuse);
-    // Only a connection back at rest (connected, no transaction, no cancel in flight that could
-    // reach a later command) is reused.
-    if (!reuse || PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) != PQTRANS_IDLE) {
-      lease.value().discard();
-    }
-    return rows;
   }
 
  private:
@@ -264,7 +273,7 @@ class PostgresDatabase final : public SqlDatabase {
     return {};
   }
 
-  Result<SqlRows> inTransaction(PGconn* conn, const SqlRequest& request, bool& reuse) {
+  Result<SqlRows> inTransaction(PGconn* conn, const SqlRequest& request, bool& reuse, bool& began) {
     // Constant text: the timeout is a configured integer, nothing from the caller.
     std::string begin =
         std::string(request.write ? "BEGIN READ WRITE" : "BEGIN READ ONLY") +
@@ -272,6 +281,7 @@ class PostgresDatabase final : public SqlDatabase {
     if (auto r = command(conn, begin); !r) {
       return r.error();
     }
+    began = true;
     auto rows = execute(conn, request, reuse);
     const PGTransactionStatusType status = PQtransactionStatus(conn);
     if (status == PQTRANS_IDLE) {

@@ -260,6 +260,23 @@ TEST_F(Postgres, RowCapStopsAHugeResult) {
   EXPECT_EQ(again.structured->at("row_count").as_int64(), 3);
 }
 
+// Pooled connections the server dropped while idle are replaced: the next call works.
+TEST_F(Postgres, TerminatedIdleConnectionsAreReplaced) {
+  auto dbs = openAs(pg_.readerUrl());
+  auto spec = make(dbs, query("SELECT count(*) AS n FROM users"));
+  ASSERT_TRUE(spec);
+  ASSERT_FALSE(call(*spec).is_error);
+  EXPECT_EQ(pg_.scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                       "usename = 'reader_" +
+                       pg_.suffix() + "'"),
+            "1");
+  for (int i = 0; i < 3; ++i) {
+    auto r = call(*spec);
+    ASSERT_FALSE(r.is_error) << text(r);
+    EXPECT_EQ(bj::serialize(r.structured->at("rows")), R"([{"n":3}])");
+  }
+}
+
 // max_bytes counts the rows as JSON lines.
 TEST_F(Postgres, ByteCapTruncates) {
   auto dbs = openAs(pg_.readerUrl());
