@@ -283,8 +283,7 @@ Result<SqlStatement> parseStatement(std::string_view sql, SqlDialect dialect) {
                  "the statement is longer than " + std::to_string(kMaxStatementLength) + " bytes");
   }
   if (sql.find('\0') != std::string_view::npos) {
-    return at(StatementError::UnsupportedPlaceholder, "a NUL byte is not allowed; found",
-              sql.find('\0'));
+    return at(StatementError::NulByte, "a NUL byte is not allowed; found", sql.find('\0'));
   }
   return Scanner(sql, dialect).run();
 }

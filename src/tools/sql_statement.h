@@ -30,6 +30,7 @@ enum class StatementError {
   UnterminatedComment,     // /* ... never closed
   UnsupportedPlaceholder,  // ?, ?NNN, $1, @name, $name (SQLite), :1 (SQLite): use :name
   TooLong,                 // longer than kMaxStatementLength
+  NulByte,                 // a NUL byte anywhere (C APIs would cut the statement there)
   UnknownParameter,        // renderStatement: a :name missing from the parameter order
 };
 

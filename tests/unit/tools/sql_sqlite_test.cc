@@ -455,6 +455,15 @@ TEST_F(SqliteTools, EveryKindRegistersWithTheServer) {
   }
 }
 
+// A URL that names no supported backend is refused at start (config load refuses it too).
+TEST_F(SqliteTools, UnsupportedUrlIsRefused) {
+  guard::Secrets secrets([](std::string_view) { return std::nullopt; });
+  auto dbs = openDatabases({{"x", DatabaseOptions{"mysql://h/db", 1s, 1}}}, secrets);
+  ASSERT_FALSE(dbs);
+  EXPECT_EQ(dbs.error().code, static_cast<int>(SqlError::BadUrl));
+  EXPECT_NE(dbs.error().message.find("database x: expected sqlite://PATH"), std::string::npos);
+}
+
 // A tool naming a database that is not open is refused.
 TEST_F(SqliteTools, UnknownDatabaseIsRefused) {
   SqlToolOptions o = query("SELECT 1", {});

@@ -170,7 +170,7 @@ TEST(SqlStatement, RendersPositionalPlaceholdersPerDialect) {
 TEST(SqlStatement, RejectsNulAndOversizedStatements) {
   using namespace std::string_literals;
   EXPECT_EQ(errorOf("SELECT 1\0; DROP TABLE x"s, SqlDialect::Sqlite),
-            code(StatementError::UnsupportedPlaceholder));
+            code(StatementError::NulByte));
   EXPECT_EQ(errorOf(std::string(kMaxStatementLength + 1, ' '), SqlDialect::Sqlite),
             code(StatementError::TooLong));
 }
