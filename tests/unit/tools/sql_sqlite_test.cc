@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "config/config.h"
 #include "guard/secrets.h"
 #include "json/schema.h"
 #include "mcp/server.h"
@@ -453,6 +454,44 @@ TEST_F(SqliteTools, EveryKindRegistersWithTheServer) {
     auto added = server.addTool(std::move(spec).value());
     EXPECT_TRUE(added) << added.error().message;
   }
+}
+
+// What `bastion serve` does: config file -> openDatabases -> makeSqlTool for each sql tool.
+TEST_F(SqliteTools, FromConfigFileToCall) {
+  auto config = config::parse(R"(
+[databases.app]
+url = "sqlite://)" + path_ + R"("
+statement_timeout = "2s"
+
+[[tools]]
+name = "find_user"
+kind = "sql.query"
+database = "app"
+sql = "SELECT id, name FROM users WHERE email = :email"
+params.email = { type = "string", maxLength = 200 }
+tables = ["users"]
+
+[[tools]]
+name = "browse"
+kind = "sql.list"
+database = "app"
+tables = ["users"]
+)",
+                              "t.toml");
+  ASSERT_TRUE(config) << config.error().toString();
+  guard::Secrets secrets([](std::string_view) { return std::nullopt; });
+  auto dbs = openDatabases((*config)->databases, secrets);
+  ASSERT_TRUE(dbs) << dbs.error().message;
+  std::map<std::string, mcp::ToolSpec> specs;
+  for (const config::ToolConfig& t : (*config)->tools) {
+    auto spec = makeSqlTool(t.identity, std::get<SqlToolOptions>(t.options), *dbs);
+    ASSERT_TRUE(spec) << spec.error().message;
+    specs.emplace(t.identity.name, std::move(spec).value());
+  }
+  auto found = call(specs.at("find_user"), {{"email", "ada@example.com"}});
+  EXPECT_EQ(bj::serialize(found.structured->at("rows")), R"([{"id":1,"name":"Ada"}])");
+  auto page = call(specs.at("browse"), {{"table", "users"}, {"limit", 1}});
+  EXPECT_EQ(page.structured->at("row_count").as_int64(), 1);
 }
 
 // A URL that names no supported backend is refused at start (config load refuses it too).
