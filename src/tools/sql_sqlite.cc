@@ -237,7 +237,9 @@ Result<UniqueDb> openConnection(const SqliteOptions& options, bool write) {
   sqlite3_limit(db.get(), SQLITE_LIMIT_SQL_LENGTH, static_cast<int>(kMaxStatementLength) + 64);
   // query_only refuses writes even if the file were writable; reading the schema here makes a
   // file that is not a database fail at start rather than on the first call.
-  const char* setup = write ? "SELECT count(*) FROM sqlite_schema"
+  // The write connection enforces foreign keys (SQLite's default is off): an sql.exec tool must
+  // not leave dangling references; the parent tables are then read, so they must be listed.
+  const char* setup = write ? "PRAGMA foreign_keys = 1; SELECT count(*) FROM sqlite_schema"
                             : "PRAGMA query_only = 1; SELECT count(*) FROM sqlite_schema";
   rc = sqlite3_exec(db.get(), setup, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) {

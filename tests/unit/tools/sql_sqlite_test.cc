@@ -344,6 +344,30 @@ TEST_F(SqliteTools, ExecInsertsIntoAnAutoincrementTable) {
   EXPECT_EQ(bj::serialize(call(*count, {}).structured->at("rows")), R"([{"n":5}])");
 }
 
+// The write connection enforces foreign keys: a dangling reference is refused, and the parent
+// table must be listed because the check reads it.
+TEST_F(SqliteTools, ExecEnforcesForeignKeys) {
+  sqliteScript(path_,
+               "CREATE TABLE posts(id INTEGER PRIMARY KEY, "
+               "user_id INTEGER NOT NULL REFERENCES users(id), body TEXT)");
+  SqlToolOptions o;
+  o.operation = Op::Exec;
+  o.sql = "INSERT INTO posts(user_id, body) VALUES (:user_id, 'hi')";
+  o.params = {param("user_id", R"({"type":"integer"})")};
+  o.tables = {"posts"};
+  auto unlisted = make(o);
+  ASSERT_FALSE(unlisted);
+  EXPECT_EQ(unlisted.error().message,
+            "tool t: not allowed by the tool's policy: reading table users");
+  o.tables = {"posts", "users"};
+  auto spec = make(o);
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_FALSE(call(*spec, {{"user_id", 1}}).is_error);
+  auto dangling = call(*spec, {{"user_id", 99}});
+  EXPECT_TRUE(dangling.is_error);
+  EXPECT_EQ(textOf(dangling), "the statement failed: FOREIGN KEY constraint failed");
+}
+
 // sql.exec cannot touch tables it does not list, nor run DDL.
 TEST_F(SqliteTools, ExecIsConfinedToItsTables) {
   std::string before = sqliteDigest(path_);
