@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 
+#include "config/config.h"
 #include "guard/secrets.h"
 #include "integration/http/http_test_support.h"
 #include "integration/net/local_server.h"
@@ -272,6 +273,48 @@ TEST_F(HttpToolE2E, SameOriginRedirectIsFollowedOnTheWire) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r.value().content.at(0).at("text"), "moved here");
   EXPECT_EQ(server.accepted(), 2u);
+}
+
+TEST_F(HttpToolE2E, ConfigFileToCallOnTheWire) {
+  // As serve wires it: TOML -> options -> tool (secrets from the environment) -> registry -> call.
+  LocalServer server([this](const ServerRequest& req) {
+    wire.record(req);
+    return echoJson(req);
+  });
+  const std::string hostport = "127.0.0.1:" + std::to_string(server.port());
+  auto cfg = config::parse(R"([[tools]]
+name = "issues.create"
+kind = "http"
+description = "Open an issue"
+method = "POST"
+url = "http://)" + hostport + R"(/v1/repos/{repo}/issues"
+allow_hosts = [")" + hostport + R"("]
+allow_private = true
+headers = { Authorization = "Bearer ${env:API_TOKEN}" }
+params.repo = { type = "string", maxLength = 64 }
+params.title = { type = "string", maxLength = 200 }
+params.labels = { schema = { type = "array", items = { type = "string" } }, required = false }
+)",
+                           "t.toml");
+  ASSERT_TRUE(cfg) << cfg.error().toString();
+  const config::ToolConfig& t = cfg.value()->tools.at(0);
+  auto spec = makeHttpTool(t.identity, std::get<HttpToolOptions>(t.options), secrets);
+  ASSERT_TRUE(spec) << spec.error().message;
+  EXPECT_EQ(spec.value().annotations.destructive, true);
+  mcp::Server registry(
+      mcp::ServerInfo{.name = "t", .version = "1", .title = "", .instructions = ""});
+  auto handler = spec.value().handler;
+  ASSERT_TRUE(registry.addTool(std::move(spec.value())));
+  NullContext ctx;
+  auto r =
+      handler({{"repo", "acme/web"}, {"title", "Broken"}, {"labels", json::array{"bug"}}}, ctx);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r.value().structured);
+  const json::object& echoed = r.value().structured->as_object();
+  EXPECT_EQ(echoed.at("target"), "/v1/repos/acme%2Fweb/issues");
+  EXPECT_EQ(json::parse(echoed.at("body").as_string()),
+            json::parse(R"({"title":"Broken","labels":["bug"]})"));
+  EXPECT_NE(wire.seen().find("Authorization: Bearer " + std::string(kApiToken)), std::string::npos);
 }
 
 // The whole server: a caller authenticated with a bearer token calls an http tool; the
