@@ -11,6 +11,8 @@
 #include <cctype>
 #include <utility>
 
+#include "audit/audit_log.h"
+
 namespace bastion::auth {
 namespace {
 
@@ -161,6 +163,14 @@ class ResourceServer final : public Authenticator {
       spdlog::info("bearer token refused: {} (from {})", toString(reason), req.remote_address);
     } else {
       spdlog::debug("request without a bearer token (from {})", req.remote_address);
+    }
+    if (options_.audit != nullptr) {
+      boost::json::object event;
+      event["type"] = "auth";
+      event["outcome"] = "refused";
+      event["reason"] = toString(reason);
+      event["remote"] = req.remote_address;
+      options_.audit->record(std::move(event));
     }
     std::string params = "resource_metadata=\"" + metadata_url_ + "\"";
     if (!baseline_.empty()) {

@@ -27,6 +27,10 @@
 #include "core/error.h"
 #include "core/web.h"
 
+namespace bastion::audit {
+class AuditSink;
+}
+
 namespace bastion::auth {
 
 struct ResourceServerOptions {
@@ -39,6 +43,9 @@ struct ResourceServerOptions {
   std::vector<std::string> scopes_supported;
   std::size_t max_token_bytes = 8 * 1024;  // larger Authorization values: refused unparsed
   std::string resource_name = "Bastion";   // PRM resource_name (human-readable)
+  // Every refused request (401) is recorded with its exact AuthError; null: not audited.
+  // Accepted requests appear in the audit log as the calls they make.
+  std::shared_ptr<audit::AuditSink> audit;
 };
 
 enum class ResourceServerError {

@@ -7,6 +7,7 @@
 // verifier; introspection -> the RFC 7662 verifier. Every OAuth mode puts the same resource
 // server (auth/resource_server.h) and the Protected Resource Metadata routes in front.
 
+#include <boost/json/object.hpp>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -16,12 +17,14 @@
 #include <set>
 #include <thread>
 
+#include "audit/audit_log.h"
 #include "auth/authenticator.h"
 #include "auth/introspection_verifier.h"
 #include "auth/jwt_verifier.h"
 #include "auth/resource_server.h"
 #include "cli/commands.h"
 #include "cli/embedded_auth.h"
+#include "cli/guarded_tools.h"
 #include "cli/log.h"
 #include "config/config.h"
 #include "core/clock.h"
@@ -31,9 +34,9 @@
 #include "mcp/session.h"
 #include "net/fetcher.h"
 #include "oauth/authorization_server.h"
+#include "oauth/client_address.h"
 #include "policy/scope_policy.h"
 #include "store/store.h"
-#include "tools/demo.h"
 #include "transport/http_server.h"
 #include "transport/stdio.h"
 
@@ -77,24 +80,6 @@ transport::HttpServerOptions httpOptions(const config::Config& c) {
   return o;
 }
 
-tools::DemoOptions demoOptions(const config::Config& c) {
-  tools::DemoOptions o;
-  o.scopes = c.demo.scopes;
-  return o;
-}
-
-// The tools, resources and prompts this configuration exposes.
-Result<std::shared_ptr<const mcp::Server>> buildServer(const config::Config& c) {
-  auto server = std::make_shared<mcp::Server>(mcp::ServerInfo{
-      .name = "bastion", .version = BASTION_VERSION, .title = "Bastion", .instructions = {}});
-  if (c.demo.tools) {
-    if (auto r = tools::addDemo(*server, demoOptions(c)); !r) {
-      return r.error();
-    }
-  }
-  return std::shared_ptr<const mcp::Server>(std::move(server));
-}
-
 // Every scope this configuration mentions: the baseline, what the tools require and the scope
 // implications. What the local principal of mode "none" holds, and what the embedded
 // authorization server lets clients ask for.
@@ -102,6 +87,9 @@ std::vector<std::string> allScopes(const config::Config& c) {
   std::set<std::string> all(c.auth.scopes_supported.begin(), c.auth.scopes_supported.end());
   if (c.demo.tools) {
     all.insert(c.demo.scopes.begin(), c.demo.scopes.end());
+  }
+  for (const auto& t : c.tools) {
+    all.insert(t.identity.scopes.begin(), t.identity.scopes.end());
   }
   for (const auto& [scope, implied] : c.auth.scope_implications) {
     all.insert(scope);
@@ -170,8 +158,8 @@ Result<std::shared_ptr<auth::TokenVerifier>> jwtVerifier(const config::Config& c
 }
 
 // The embedded authorization server: its routes serve beside the endpoint; `issuer` is filled.
-Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(const config::Config& c,
-                                                                   std::string& issuer) {
+Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(
+    const config::Config& c, std::string& issuer, std::shared_ptr<audit::AuditSink> audit) {
   auto derived = embeddedAsOptions(c);
   if (!derived) {
     return derived.error();
@@ -185,6 +173,11 @@ Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(const config:
   options.refresh_token_ttl = e.refresh_token_ttl;
   options.dynamic_registration = e.dynamic_registration;
   options.metadata_documents = e.metadata_documents;
+  auto proxies = oauth::TrustedProxies::parse(c.ratelimit.trusted_proxies);
+  if (!proxies) {
+    return Error(proxies.error().code, "ratelimit.trusted_proxies: " + proxies.error().message);
+  }
+  options.trusted_proxies = std::move(proxies).value();
   issuer = options.issuer;
   auto store = store::openStore(c.store.url);
   if (!store) {
@@ -193,20 +186,22 @@ Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(const config:
   }
   oauth::AsDependencies deps;
   deps.store = std::move(*store);
+  deps.audit = std::move(audit);
   // Client ID Metadata Documents: public https only, unless loosened for development.
   deps.fetcher = fetcherFor(false, e.fetch);
   return oauth::AuthorizationServer::create(std::move(options), std::move(deps));
 }
 
 // The verifier for the configured OAuth mode, and the issuer clients are sent to.
-Result<std::shared_ptr<auth::TokenVerifier>> oauthVerifier(const config::Config& c,
-                                                           AuthSetup& setup, std::string& issuer) {
+Result<std::shared_ptr<auth::TokenVerifier>> oauthVerifier(
+    const config::Config& c, AuthSetup& setup, std::string& issuer,
+    const std::shared_ptr<audit::AuditSink>& audit) {
   switch (c.auth.mode) {
     case config::AuthMode::Introspection:
       issuer = c.auth.introspection.issuer;
       return introspectionVerifier(c);
     case config::AuthMode::Embedded: {
-      auto as = embeddedServer(c, issuer);
+      auto as = embeddedServer(c, issuer, audit);
       if (!as) {
         return as.error();
       }
@@ -222,7 +217,8 @@ Result<std::shared_ptr<auth::TokenVerifier>> oauthVerifier(const config::Config&
   return Error(1, "no verifier for auth.mode \"none\"");
 }
 
-Result<AuthSetup> buildAuth(const config::Config& c) {
+Result<AuthSetup> buildAuth(const config::Config& c,
+                            const std::shared_ptr<audit::AuditSink>& audit) {
   AuthSetup setup;
   auto policy = policy::ScopePolicy::create(c.auth.scope_implications);
   if (!policy) {
@@ -238,7 +234,7 @@ Result<AuthSetup> buildAuth(const config::Config& c) {
     return setup;  // stdio with a configured local subject checks no token: no verifier needed
   }
   std::string issuer;
-  auto verifier = oauthVerifier(c, setup, issuer);
+  auto verifier = oauthVerifier(c, setup, issuer, audit);
   if (!verifier) {
     return verifier.error();
   }
@@ -250,6 +246,7 @@ Result<AuthSetup> buildAuth(const config::Config& c) {
   rs.resource = c.server.public_url;
   rs.authorization_servers = {issuer};
   rs.scopes_supported = c.auth.scopes_supported;
+  rs.audit = audit;
   auto prm = auth::makeProtectedResourceMetadata(rs, c.server.endpoint);
   if (!prm) {
     return Error(1, "server.public_url '" + rs.resource + "' is not usable as a resource");
@@ -284,6 +281,20 @@ Result<auth::Principal> stdioPrincipal(const config::Config& c, const AuthSetup&
                         std::string(auth::toString(verified.error())) + ")");
   }
   return std::move(verified->principal);
+}
+
+// The audit trail starts with what was loaded: the file, its digest and what it exposes.
+void recordConfigLoad(const config::Config& c, audit::AuditSink* sink) {
+  if (sink == nullptr) {
+    return;
+  }
+  boost::json::object event;
+  event["type"] = "config_load";
+  event["source"] = c.source;
+  event["sha256"] = c.sha256;
+  event["auth_mode"] = config::authModeName(c.auth.mode);
+  event["tools"] = c.tools.size();
+  sink->record(std::move(event));
 }
 
 int serveHttp(const config::Config& c, std::shared_ptr<mcp::Dispatcher> dispatcher,
@@ -363,9 +374,9 @@ int runServe(const ServeOptions& options) {
   if (std::string problem = installLogger(c.log); !problem.empty()) {
     spdlog::error("cannot open the log file, logging to stderr: {}", problem);
   }
-  auto server = buildServer(c);
-  if (!server) {
-    spdlog::critical("cannot register tools: {}", server.error().message);
+  auto guarded = buildGuardedTools(c);
+  if (!guarded) {
+    spdlog::critical("cannot start: {}", guarded.error().message);
     return 1;
   }
   auto sessions = std::make_shared<mcp::SessionStore>(
@@ -373,7 +384,7 @@ int runServe(const ServeOptions& options) {
                          .idle_timeout = std::chrono::duration_cast<std::chrono::seconds>(
                              c.server.session_idle_timeout)},
       systemRandom());
-  auto built = buildAuth(c);
+  auto built = buildAuth(c, guarded->options.audit);
   if (!built) {
     spdlog::critical("cannot set up auth.mode \"{}\": {}", config::authModeName(c.auth.mode),
                      built.error().message);
@@ -381,11 +392,12 @@ int runServe(const ServeOptions& options) {
   }
   // Values moved out of the results (not operator->): GCC 12 -O2 sees null paths there.
   AuthSetup setup = std::move(built).value();
-  std::shared_ptr<const mcp::Server> tools = std::move(server).value();
-  mcp::DispatcherOptions dispatcher_options;
+  GuardedTools tools = std::move(guarded).value();
+  mcp::DispatcherOptions dispatcher_options = std::move(tools.options);
   dispatcher_options.scope_policy = setup.scope_policy;
+  recordConfigLoad(c, dispatcher_options.audit.get());
   std::shared_ptr<mcp::Dispatcher> dispatcher =
-      mcp::Dispatcher::create(std::move(tools), sessions, std::move(dispatcher_options));
+      mcp::Dispatcher::create(std::move(tools.server), sessions, std::move(dispatcher_options));
   if (c.server.listen) {
     return serveHttp(c, std::move(dispatcher), std::move(sessions), std::move(setup));
   }

@@ -26,7 +26,15 @@
 #include "auth/principal.h"
 #include "core/error.h"
 #include "mcp/session.h"
+#include "policy/rate_limit.h"
 #include "policy/scope_policy.h"
+
+namespace bastion::guard {
+class Redactor;
+}
+namespace bastion::audit {
+class AuditSink;
+}
 
 namespace bastion::mcp {
 
@@ -83,6 +91,13 @@ struct DispatcherOptions {
   std::chrono::seconds request_state_ttl{10 * 60};    // MRTR requestState lifetime
   // Scope implications for tool authorization; null: a required scope must be held literally.
   std::shared_ptr<const policy::ScopePolicy> scope_policy;
+  // The guards around every tool call (DESIGN "One tool call, end to end"); null: that guard is
+  // off. Rate limits per (principal, tool), tool and client; a redactor for registered secrets
+  // and credential shapes in results and error messages; the audit log.
+  std::shared_ptr<const policy::RateLimits> rate_limits;
+  std::shared_ptr<const guard::Redactor> redactor;
+  std::shared_ptr<audit::AuditSink> audit;
+  std::size_t max_output = std::size_t{1} << 20;  // bytes of one serialized tool result
   std::function<std::chrono::system_clock::time_point()> wall_clock;    // null: system clock
   std::function<std::chrono::steady_clock::time_point()> steady_clock;  // null: steady clock
 };

@@ -127,7 +127,7 @@ DispatchResult shared(const DispatchEnv& denv, Inbound& in, const rpc::Envelope&
                                           .progress_token = progress_token,
                                           .log_level = std::nullopt,
                                           .answers = {}});
-  MethodCall call{denv.registry, Era::Legacy, params, ctx, denv.options};
+  MethodCall call{denv.registry, Era::Legacy, params, ctx, denv.options, env.id};
   MethodResult r = runTracked(env, in.session.get(), flag, fn, call);
   // A cancelled request gets no response (cancellation utility).
   if (ctx.cancelled() || (!r && r.error().code == kOutcomeCancelled)) {

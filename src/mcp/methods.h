@@ -43,6 +43,7 @@ struct MethodCall {
   const boost::json::object& params;  // an empty object when the request had none
   RequestContext& ctx;
   const DispatcherOptions& options;
+  const boost::json::value* id = nullptr;  // the JSON-RPC request id (audit's request_id)
 };
 
 RpcError invalidParams(std::string message);

@@ -233,7 +233,7 @@ class ModernRequest {
                                             .progress_token = meta_.progress_token,
                                             .log_level = meta_.log_level,
                                             .answers = std::move(answers)});
-    MethodCall call{denv_.registry, Era::Modern, params_, ctx, denv_.options};
+    MethodCall call{denv_.registry, Era::Modern, params_, ctx, denv_.options, env_.id};
     MethodResult r = runTracked(env_, in_.session.get(), flag, fn, call);
     if (ctx.cancelled() || (!r && r.error().code == kOutcomeCancelled)) {
       return noAnswer();

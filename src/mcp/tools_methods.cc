@@ -57,10 +57,11 @@ const boost::json::value& emptyArguments() {
   return empty;
 }
 
-// Runs the handler and checks what it returned. Returns the result or a protocol outcome.
+// Runs the handler and checks what it returned. Returns the result or a protocol outcome; a
+// result breaking the tool's own outputSchema is reported as `broken`.
 boost::system::result<ToolResult, RpcError> execute(const CompiledTool& tool,
                                                     const boost::json::object& args,
-                                                    const MethodCall& call) {
+                                                    const MethodCall& call, bool& broken) {
   Result<ToolResult> r = tool.spec.handler(args, call.ctx);
   if (!r) {
     auto outcome = handlerOutcome(r.error());
@@ -72,19 +73,21 @@ boost::system::result<ToolResult, RpcError> execute(const CompiledTool& tool,
   }
   ToolResult result = std::move(*r);
   if (tool.output != nullptr && !result.is_error) {
+    // Our own tool broke its contract: the client gets a generic error, the audit the outcome.
     if (!result.structured) {
-      pipeline::audit(call.ctx.principal(), tool.spec.name, pipeline::CallOutcome::Failed, {});
+      broken = true;
       return ToolResult::error("output failed outputSchema: structuredContent is missing");
     }
-    const auto vr = tool.output->validate(*result.structured);
-    if (!vr.valid) {
-      // Our own tool broke its contract: the client gets a generic error, the audit the details.
-      pipeline::audit(call.ctx.principal(), tool.spec.name, pipeline::CallOutcome::Failed, {});
+    if (!tool.output->validate(*result.structured).valid) {
+      broken = true;
       return ToolResult::error("output failed outputSchema");
     }
   }
   return result;
 }
+
+// A tool name as the audit log records it: what the client sent, bounded.
+std::string_view auditedName(std::string_view name) { return name.substr(0, 128); }
 
 }  // namespace
 
@@ -123,33 +126,38 @@ MethodResult toolsCall(const MethodCall& call) {
   if (name == nullptr || !name->is_string()) {
     return invalidParams("Invalid params: tools/call needs a string name");
   }
+  const boost::json::value* args = call.params.if_contains("arguments");
+  if (args == nullptr || args->is_null()) {
+    args = &emptyArguments();
+  }
   const CompiledTool* tool = call.registry.findTool(name->get_string());
+  pipeline::CallFacts facts{who, auditedName(name->get_string()),
+                            tool != nullptr ? &tool->spec : nullptr,
+                            args->is_object() ? &args->get_object() : nullptr, call.id};
+  auto audit = [&](pipeline::CallOutcome outcome) {
+    pipeline::audit(call.options, facts, outcome, std::chrono::steady_clock::now() - start);
+  };
   if (tool == nullptr) {
-    pipeline::audit(who, name->get_string(), pipeline::CallOutcome::Refused,
-                    std::chrono::steady_clock::now() - start);
+    audit(pipeline::CallOutcome::UnknownTool);
     return invalidParams("Invalid params: unknown tool");
   }
   // A tool the caller may not call: insufficient_scope naming every scope the tool requires,
   // so the client can step up its authorization in one round (MCP "Scope Challenge Handling").
   // This reveals that the tool exists; it stays unlisted for this caller.
   if (!pipeline::authorized(call.options.scope_policy.get(), who, tool->spec)) {
-    pipeline::audit(who, tool->spec.name, pipeline::CallOutcome::Refused,
-                    std::chrono::steady_clock::now() - start);
+    audit(pipeline::CallOutcome::RefusedScope);
     return insufficientScope(tool->spec.scopes);
   }
   auto finish = [&](pipeline::CallOutcome outcome, ToolResult&& r) -> MethodResult {
-    pipeline::audit(who, tool->spec.name, outcome, std::chrono::steady_clock::now() - start);
+    audit(outcome);
     return toWire(std::move(r));
   };
-  if (!pipeline::admitted(who, tool->spec)) {
-    return finish(pipeline::CallOutcome::Refused,
-                  ToolResult::error("rate limit exceeded; retry later"));
-  }
-  const boost::json::value* args = call.params.if_contains("arguments");
-  if (args == nullptr || args->is_null()) {
-    args = &emptyArguments();
+  if (const auto decision = pipeline::admitted(call.options, who, tool->spec);
+      !decision.allowed) {
+    return finish(pipeline::CallOutcome::RefusedRate, pipeline::rateLimited(decision));
   }
   if (!args->is_object()) {
+    audit(pipeline::CallOutcome::InvalidArguments);
     return invalidParams("Invalid params: arguments must be an object");
   }
   // Validation happens before the tool runs; a failure is a tool execution error so the model
@@ -159,18 +167,19 @@ MethodResult toolsCall(const MethodCall& call) {
     return finish(pipeline::CallOutcome::InvalidArguments,
                   ToolResult::error(describeErrors("Invalid arguments:", vr)));
   }
-  auto executed = execute(*tool, args->get_object(), call);
+  bool broken = false;
+  auto executed = execute(*tool, args->get_object(), call, broken);
   if (!executed) {
-    const auto outcome = executed.error().code == kOutcomeInputRequired
-                             ? pipeline::CallOutcome::InputRequired
-                             : pipeline::CallOutcome::Cancelled;
-    pipeline::audit(who, tool->spec.name, outcome, std::chrono::steady_clock::now() - start);
+    audit(executed.error().code == kOutcomeInputRequired ? pipeline::CallOutcome::InputRequired
+                                                         : pipeline::CallOutcome::Cancelled);
     return executed.error();
   }
   ToolResult result = std::move(*executed);
-  pipeline::guard(tool->spec, result);
-  const auto outcome =
-      result.is_error ? pipeline::CallOutcome::ToolError : pipeline::CallOutcome::Ok;
+  // Error text passes the guard too: a handler's message may quote what a downstream said.
+  pipeline::guard(call.options, result);
+  const auto outcome = broken            ? pipeline::CallOutcome::Failed
+                       : result.is_error ? pipeline::CallOutcome::ToolError
+                                         : pipeline::CallOutcome::Ok;
   return finish(outcome, std::move(result));
 }
 

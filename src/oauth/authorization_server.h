@@ -19,6 +19,10 @@
 #include "policy/rate_limit.h"
 #include "store/store.h"
 
+namespace bastion::audit {
+class AuditSink;
+}
+
 namespace bastion::oauth {
 
 struct AsOptions {
@@ -33,8 +37,8 @@ struct AsOptions {
   std::chrono::seconds key_lifetime{std::chrono::hours(24 * 30)};  // signing key rotation
 
   // Client registration.
-  bool dynamic_registration = true;      // RFC 7591 at /register
-  bool metadata_documents = true;        // client_id as an HTTPS URL (CIMD)
+  bool dynamic_registration = true;                   // RFC 7591 at /register
+  bool metadata_documents = true;                     // client_id as an HTTPS URL (CIMD)
   bool allow_http_redirects_to_non_loopback = false;  // redirect-URI policy for DCR
   std::chrono::seconds dynamic_client_unused_expiry{std::chrono::hours(24 * 7)};
   unsigned registrations_per_ip_per_hour = 20;
@@ -56,6 +60,8 @@ struct AuthorizationServerState;
 
 struct AsDependencies {
   std::shared_ptr<store::Store> store;
+  // Token issue and revocation events (audit/audit_log.h); null: not audited.
+  std::shared_ptr<audit::AuditSink> audit;
   std::shared_ptr<net::Fetcher> fetcher;  // CIMD documents (SSRF-guarded)
   const Clock* clock = &systemClock();
   RandomSource* random = &systemRandom();
@@ -82,7 +88,6 @@ class AuthorizationServer : public web::Routes {
                                                      const std::vector<std::string>& scopes,
                                                      std::chrono::seconds ttl,
                                                      const std::string& client_id = "bastion-cli");
-
 
  private:
   explicit AuthorizationServer(std::unique_ptr<AuthorizationServerState> state);

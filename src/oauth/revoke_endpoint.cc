@@ -11,6 +11,10 @@
 #include "oauth/endpoints.h"
 #include "oauth/state.h"
 
+#include <boost/json/object.hpp>
+
+#include "audit/audit_log.h"
+
 namespace bastion::oauth {
 
 namespace {
@@ -38,7 +42,8 @@ std::optional<web::Response> revokeRefresh(AuthorizationServerState& s, const st
   if (found->client_id != c.client_id) {
     return revoked();
   }
-  return s.revocations->revokeFamily(found->family_id) ? revoked() : unavailable();
+  return revokeFamilyAudited(s, found->family_id, "client_request", c.client_id) ? revoked()
+                                                                                 : unavailable();
 }
 
 web::Response revokeAccess(AuthorizationServerState& s, const store::Client& c,
@@ -47,7 +52,17 @@ web::Response revokeAccess(AuthorizationServerState& s, const store::Client& c,
   if (!claims || claims->principal.client_id != c.client_id) {
     return revoked();  // unknown, expired, already revoked, or not the caller's
   }
-  return s.revocations->revokeJti(claims->jti, claims->expires) ? revoked() : unavailable();
+  const bool ok = s.revocations->revokeJti(claims->jti, claims->expires).has_value();
+  if (s.deps.audit != nullptr) {
+    boost::json::object event;
+    event["type"] = "token_revoke";
+    event["jti"] = claims->jti;
+    event["reason"] = "client_request";
+    event["client_id"] = c.client_id;
+    event["stored"] = ok;
+    s.deps.audit->record(std::move(event));
+  }
+  return ok ? revoked() : unavailable();
 }
 
 }  // namespace

@@ -4,9 +4,42 @@
 #include <boost/json.hpp>
 #include <cctype>
 
+#include "audit/audit_log.h"
 #include "core/crypto.h"
 
 namespace bastion::oauth {
+
+void auditIssue(const AuthorizationServerState& s, std::string_view grant, std::string_view sub,
+                std::string_view client_id, const std::vector<std::string>& scopes,
+                std::string_view jti, std::string_view family_id) {
+  if (s.deps.audit == nullptr) {
+    return;
+  }
+  boost::json::object event;
+  event["type"] = "token_issue";
+  event["grant"] = grant;
+  event["sub"] = sub;
+  event["client_id"] = client_id;
+  event["scope"] = joinScope(scopes);
+  event["jti"] = jti;
+  event["family"] = family_id;
+  s.deps.audit->record(std::move(event));
+}
+
+bool revokeFamilyAudited(AuthorizationServerState& s, std::string_view family_id,
+                         std::string_view reason, std::string_view client_id) {
+  const bool ok = s.revocations->revokeFamily(family_id).has_value();
+  if (s.deps.audit != nullptr) {
+    boost::json::object event;
+    event["type"] = "token_revoke";
+    event["family"] = family_id;
+    event["reason"] = reason;
+    event["client_id"] = client_id;
+    event["stored"] = ok;
+    s.deps.audit->record(std::move(event));
+  }
+  return ok;
+}
 
 web::Response jsonResponse(int status, std::string body) {
   web::Response r;

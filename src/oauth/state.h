@@ -48,6 +48,17 @@ struct AuthorizationServerState {
   BrowserState browser;
 };
 
+// ---- Audit -------------------------------------------------------------------------------------
+
+// Records that tokens were issued under a grant (identifiers only: never a token).
+void auditIssue(const AuthorizationServerState& s, std::string_view grant, std::string_view sub,
+                std::string_view client_id, const std::vector<std::string>& scopes,
+                std::string_view jti, std::string_view family_id);
+// Revokes a token family and records why ("code_replay", "refresh_replay", "client_request").
+// False on a store failure.
+[[nodiscard]] bool revokeFamilyAudited(AuthorizationServerState& s, std::string_view family_id,
+                                       std::string_view reason, std::string_view client_id);
+
 // ---- Responses ---------------------------------------------------------------------------------
 
 // A JSON body with Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5.1: every token

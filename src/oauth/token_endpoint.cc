@@ -84,7 +84,8 @@ web::Response tokenResponse(const AuthorizationServerState& s, const Issued& iss
 }
 
 // Mints the access token of a grant; nullopt if signing failed.
-std::optional<IssuedAccessToken> mint(AuthorizationServerState& s, const std::string& sub,
+std::optional<IssuedAccessToken> mint(AuthorizationServerState& s, std::string_view grant,
+                                      const std::string& sub,
                                       const std::string& client_id, const std::string& resource,
                                       const std::vector<std::string>& scopes,
                                       const std::string& family_id) {
@@ -93,6 +94,7 @@ std::optional<IssuedAccessToken> mint(AuthorizationServerState& s, const std::st
   if (!access) {
     return std::nullopt;
   }
+  auditIssue(s, grant, sub, client_id, scopes, access->jti, family_id);
   return std::move(*access);
 }
 
@@ -122,7 +124,7 @@ std::optional<store::AuthorizationCode> redeemCode(AuthorizationServerState& s,
     return std::move(*consumed);
   }
   if (isStoreError(consumed.error(), store::StoreError::AlreadyUsed)) {
-    if (!s.revocations->revokeFamily(replayed.family_id)) {
+    if (!revokeFamilyAudited(s, replayed.family_id, "code_replay", replayed.client_id)) {
       out = unavailable();
       return std::nullopt;
     }
@@ -175,7 +177,7 @@ web::Response authorizationCodeGrant(AuthorizationServerState& s, const Authenti
   Issued issued;
   issued.scopes = grant->scopes;
   auto access =
-      mint(s, grant->sub, ac.client.client_id, grant->resource, grant->scopes, grant->family_id);
+      mint(s, "authorization_code", grant->sub, ac.client.client_id, grant->resource, grant->scopes, grant->family_id);
   if (!access) {
     return unavailable();
   }
@@ -215,8 +217,9 @@ std::optional<store::RefreshToken> checkRefresh(AuthorizationServerState& s,
     return std::nullopt;
   }
   if (found.rotated) {
-    out = s.revocations->revokeFamily(found.family_id) ? invalidGrant("refresh token already used")
-                                                       : unavailable();
+    out = revokeFamilyAudited(s, found.family_id, "refresh_replay", found.client_id)
+              ? invalidGrant("refresh token already used")
+              : unavailable();
     return std::nullopt;
   }
   if (s.deps.clock->now() >= found.expires) {
@@ -268,7 +271,7 @@ web::Response refreshTokenGrant(AuthorizationServerState& s, const Authenticated
   if (!rotated) {
     if (isStoreError(rotated.error(), store::StoreError::AlreadyUsed)) {
       // Lost a race with another presentation of the same token: a replay all the same.
-      return s.revocations->revokeFamily(replayed.family_id)
+      return revokeFamilyAudited(s, replayed.family_id, "refresh_replay", replayed.client_id)
                  ? invalidGrant("refresh token already used")
                  : unavailable();
     }
@@ -276,7 +279,7 @@ web::Response refreshTokenGrant(AuthorizationServerState& s, const Authenticated
                ? invalidGrant("unknown refresh token")
                : unavailable();
   }
-  auto access = mint(s, old->sub, ac.client.client_id, old->resource, scopes, old->family_id);
+  auto access = mint(s, "refresh_token", old->sub, ac.client.client_id, old->resource, scopes, old->family_id);
   if (!access) {
     return unavailable();
   }
@@ -326,7 +329,7 @@ web::Response clientCredentialsGrant(AuthorizationServerState& s, const Authenti
       }
     }
   }
-  auto access = mint(s, ac.client.client_id, ac.client.client_id, s.options.resource, scopes, "");
+  auto access = mint(s, "client_credentials", ac.client.client_id, ac.client.client_id, s.options.resource, scopes, "");
   if (!access) {
     return unavailable();
   }

@@ -8,10 +8,14 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <map>
 #include <string>
+
+#include "audit/audit_log.h"
 
 namespace bastion::auth {
 namespace {
@@ -120,6 +124,43 @@ TEST_F(ResourceServerTest, RefusedTokenIs401InvalidTokenWithGenericDescription) 
               "expired\", " + std::string(kMetadata) + ", scope=\"mcp:tools files:read\"");
     EXPECT_EQ(r.error().description, "Unauthorized: invalid token");
   }
+}
+
+// Keeps audit events in memory.
+class RecordingAuditSink final : public audit::AuditSink {
+ public:
+  void record(boost::json::object event) override { events.push_back(std::move(event)); }
+  std::vector<boost::json::object> events;
+};
+
+TEST_F(ResourceServerTest, RefusalsAreAuditedWithTheExactReasonButNeverTheToken) {
+  // The client sees a generic 401; the audit log gets the AuthError and the peer address.
+  auto sink = std::make_shared<RecordingAuditSink>();
+  ResourceServerOptions o = options();
+  o.audit = sink;
+  auto rs = makeResourceServer(o, verifier);
+  ASSERT_TRUE(rs);
+  RequestView v;
+  v.method = "POST";
+  v.target = "/mcp";
+  v.remote_address = "192.0.2.7";
+  const std::string header = "Bearer otheraud";
+  v.authorization = header;
+  v.authorization_count = 1;
+  ASSERT_FALSE((*rs)->authenticate(v));
+  v.authorization = std::nullopt;
+  v.authorization_count = 0;
+  ASSERT_FALSE((*rs)->authenticate(v));
+  v.authorization = "Bearer good";
+  v.authorization_count = 1;
+  ASSERT_TRUE((*rs)->authenticate(v));
+  ASSERT_EQ(sink->events.size(), 2u);
+  EXPECT_EQ(sink->events[0].at("type"), "auth");
+  EXPECT_EQ(sink->events[0].at("outcome"), "refused");
+  EXPECT_EQ(sink->events[0].at("reason").as_string(), toString(AuthError::AudienceMismatch));
+  EXPECT_EQ(sink->events[0].at("remote"), "192.0.2.7");
+  EXPECT_EQ(boost::json::serialize(sink->events[0]).find("otheraud"), std::string::npos);
+  EXPECT_EQ(sink->events[1].at("reason").as_string(), toString(AuthError::MissingToken));
 }
 
 TEST_F(ResourceServerTest, TokenInQueryStringIsRefusedEvenWithAValidHeader) {

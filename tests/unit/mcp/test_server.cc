@@ -250,6 +250,14 @@ Harness::Harness(std::size_t page_size) : server(makeTestServer()) {
   dispatcher = Dispatcher::create(server, sessions, std::move(options));
 }
 
+Harness::Harness(DispatcherOptions options) : server(makeTestServer()) {
+  sessions = std::make_shared<SessionStore>(SessionLimits{}, systemRandom());
+  if (!options.wall_clock) {
+    options.wall_clock = [this] { return wall_now; };
+  }
+  dispatcher = Dispatcher::create(server, sessions, std::move(options));
+}
+
 std::shared_ptr<Session> Harness::stdioSession(boost::json::object capabilities) {
   auto session = std::make_shared<Session>("stdio", alice());
   auto r = legacy(session, request(0, "initialize",

@@ -41,6 +41,8 @@ auth::Principal bob();
 // A dispatcher over makeTestServer() with `page_size` list pages.
 struct Harness {
   explicit Harness(std::size_t page_size = 100);
+  // With the given options (guards, clocks); wall_clock defaults to wall_now.
+  explicit Harness(DispatcherOptions options);
 
   std::shared_ptr<Server> server;
   std::shared_ptr<SessionStore> sessions;

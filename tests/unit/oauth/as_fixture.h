@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,28 @@
 #include "core/crypto.h"
 #include "core/random.h"
 #include "core/web.h"
+#include "audit/audit_log.h"
 #include "oauth/authorization_server.h"
 #include "store/store.h"
 
 namespace bastion::oauth::testing {
+
+// Keeps audit events in memory so tests can read what the server recorded.
+class RecordingAuditSink final : public audit::AuditSink {
+ public:
+  void record(boost::json::object event) override {
+    std::lock_guard lock(mu_);
+    events_.push_back(std::move(event));
+  }
+  std::vector<boost::json::object> events() const {
+    std::lock_guard lock(mu_);
+    return events_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<boost::json::object> events_;
+};
 
 inline constexpr const char* kAsIssuer = "http://127.0.0.1:8080";
 inline constexpr const char* kAsResource = "http://127.0.0.1:8080/mcp";
@@ -58,6 +77,7 @@ class AsFixture : public ::testing::Test {
     AsDependencies d;
     d.store = store_;
     d.clock = &clock_;
+    d.audit = audit_;
     auto as = AuthorizationServer::create(std::move(o), std::move(d));
     ASSERT_TRUE(as) << as.error().message;
     as_ = *as;
@@ -221,6 +241,7 @@ class AsFixture : public ::testing::Test {
 
   ManualClock clock_;
   std::shared_ptr<store::Store> store_;
+  std::shared_ptr<RecordingAuditSink> audit_ = std::make_shared<RecordingAuditSink>();
   std::shared_ptr<AuthorizationServer> as_;
 };
 

@@ -227,6 +227,34 @@ TEST_F(TokenEndpoint, RefreshReuseRevokesFamily) {
   EXPECT_EQ(errorOf(post("/token", refreshForm(str(rotated, "refresh_token")))), "invalid_grant");
 }
 
+TEST_F(TokenEndpoint, TokenIssueAndReplayRevocationAreAuditedWithoutTokens) {
+  // Each grant is one token_issue record; a refresh replay is a token_revoke with its reason.
+  // No record carries a token.
+  auto tokens = redeemFreshCode();
+  const std::string first_refresh = str(tokens, "refresh_token");
+  auto rotated = json(post("/token", refreshForm(first_refresh)));
+  ASSERT_EQ(errorOf(post("/token", refreshForm(first_refresh))), "invalid_grant");
+  const auto events = audit_->events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].at("type"), "token_issue");
+  EXPECT_EQ(events[0].at("grant"), "authorization_code");
+  EXPECT_EQ(events[0].at("sub"), "alice");
+  EXPECT_EQ(events[0].at("client_id"), kPublicId);
+  EXPECT_EQ(events[1].at("grant"), "refresh_token");
+  EXPECT_EQ(events[1].at("family"), events[0].at("family"));
+  EXPECT_EQ(events[2].at("type"), "token_revoke");
+  EXPECT_EQ(events[2].at("reason"), "refresh_replay");
+  EXPECT_EQ(events[2].at("family"), events[0].at("family"));
+  for (const auto& e : events) {
+    const std::string text = boost::json::serialize(e);
+    for (const std::string& secret :
+         {str(tokens, "access_token"), first_refresh, str(rotated, "access_token"),
+          str(rotated, "refresh_token")}) {
+      EXPECT_EQ(text.find(secret), std::string::npos);
+    }
+  }
+}
+
 TEST_F(TokenEndpoint, ScopeEscalationOnRefreshRefused) {
   // A refresh cannot widen the grant: neither a supported scope nor an unknown one is added.
   auto r = post("/token", codeForm(plantCode(kPublicId, {"files:read"})));

@@ -1,0 +1,140 @@
+#include "cli/guarded_tools.h"
+
+#include <spdlog/spdlog.h>
+
+#include <type_traits>
+#include <variant>
+
+#include "audit/audit_log.h"
+#include "cli/log.h"
+#include "guard/secrets.h"
+#include "policy/rate_limit.h"
+#include "tools/demo.h"
+#include "tools/files.h"
+#include "tools/http.h"
+#include "tools/sql.h"
+
+namespace bastion::cli {
+namespace {
+
+// Every referenced variable, checked before anything is built, so one start reports them all.
+Result<void> checkEnvironment(const config::Config& c, const guard::EnvLookup& env) {
+  std::string missing;
+  for (const auto& [name, where] : c.env_references) {
+    auto value = env(name);
+    if (!value || value->empty()) {
+      missing += missing.empty() ? "" : "; ";
+      missing += "environment variable " + name + " is not set (" + c.source + ":" +
+                 std::to_string(where.line) + ")";
+    }
+  }
+  if (!missing.empty()) {
+    return Error(1, missing);
+  }
+  return {};
+}
+
+Result<mcp::ToolSpec> makeTool(const config::ToolConfig& t, guard::Secrets& secrets,
+                               const std::shared_ptr<tools::Databases>& databases) {
+  return std::visit(
+      [&](const auto& options) -> Result<mcp::ToolSpec> {
+        using T = std::decay_t<decltype(options)>;
+        if constexpr (std::is_same_v<T, tools::FilesToolOptions>) {
+          return tools::makeFilesTool(t.identity, options);
+        } else if constexpr (std::is_same_v<T, tools::SqlToolOptions>) {
+          return tools::makeSqlTool(t.identity, options, databases);
+        } else {
+          return tools::makeHttpTool(t.identity, options, secrets);
+        }
+      },
+      t.options);
+}
+
+std::shared_ptr<const policy::RateLimits> rateLimits(const config::Config& c) {
+  policy::RateLimitRules rules;
+  rules.per_client = c.ratelimit.per_client;
+  for (const auto& t : c.tools) {
+    if (t.rate) {
+      rules.per_principal_tool.emplace(t.identity.name, *t.rate);
+    }
+    if (t.tool_rate) {
+      rules.per_tool.emplace(t.identity.name, *t.tool_rate);
+    }
+  }
+  auto limits = std::make_shared<const policy::RateLimits>(
+      std::move(rules), policy::makeMemoryRateBackend(c.ratelimit.max_keys), systemClock());
+  return limits->empty() ? nullptr : limits;
+}
+
+audit::Fsync fsyncMode(std::string_view name) {
+  if (name == "always") {
+    return audit::Fsync::Always;
+  }
+  return name == "never" ? audit::Fsync::Never : audit::Fsync::Batch;
+}
+
+}  // namespace
+
+Result<GuardedTools> buildGuardedTools(const config::Config& c) {
+  guard::Secrets secrets;
+  if (auto ok = checkEnvironment(c, guard::processEnvironment()); !ok) {
+    return ok.error();
+  }
+  // Secrets obtained elsewhere are redacted too.
+  if (!c.auth.introspection.client_secret.empty()) {
+    if (auto added = secrets.add(c.auth.introspection.client_secret); !added) {
+      return Error(added.error().code,
+                   "auth.introspection.client_secret_env: " + added.error().message);
+    }
+  }
+  std::shared_ptr<tools::Databases> databases;
+  if (!c.databases.empty()) {
+    auto opened = tools::openDatabases(c.databases, secrets);
+    if (!opened) {
+      return opened.error();
+    }
+    databases = std::move(opened).value();
+  }
+  auto server = std::make_shared<mcp::Server>(mcp::ServerInfo{
+      .name = "bastion", .version = BASTION_VERSION, .title = "Bastion", .instructions = {}});
+  if (c.demo.tools) {
+    tools::DemoOptions demo;
+    demo.scopes = c.demo.scopes;
+    if (auto r = tools::addDemo(*server, demo); !r) {
+      return r.error();
+    }
+  }
+  for (std::size_t i = 0; i < c.tools.size(); ++i) {
+    const config::ToolConfig& t = c.tools[i];
+    const std::string where = "tools[" + std::to_string(i) + "] (" + t.identity.name + "): ";
+    auto spec = makeTool(t, secrets, databases);
+    if (!spec) {
+      return Error(spec.error().code, where + spec.error().message);
+    }
+    if (auto added = server->addTool(std::move(spec).value()); !added) {
+      return Error(added.error().code, where + added.error().message);
+    }
+  }
+  GuardedTools out;
+  out.server = std::move(server);
+  out.options.rate_limits = rateLimits(c);
+  out.options.redactor = secrets.redactor({.shapes = c.guard.redact_shapes});
+  out.options.max_output = c.guard.max_output;
+  setLogRedactor(out.options.redactor);
+  if (!c.audit.path.empty()) {
+    audit::AuditOptions a;
+    a.path = c.audit.path;
+    a.fsync = fsyncMode(c.audit.fsync);
+    a.checkpoint_every = c.audit.checkpoint_every;
+    a.key_path = c.audit.key.empty() ? c.audit.path + ".key" : c.audit.key;
+    auto log = audit::openAuditLog(a, systemClock());
+    if (!log) {
+      return Error(log.error().code,
+                   "cannot open the audit log " + c.audit.path + ": " + log.error().message);
+    }
+    out.options.audit = std::move(log).value();
+  }
+  return out;
+}
+
+}  // namespace bastion::cli
