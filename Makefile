@@ -5,7 +5,7 @@ PRESET ?= dev
 BUILD := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps node build run test unit interop conformance fuzz bench release clean
+.PHONY: all deps node build run example test unit interop conformance fuzz bench release clean
 
 all: build
 
@@ -25,6 +25,12 @@ build: deps $(BUILD)/build.ninja
 run: PRESET = release
 run: build
 	./build/release/src/cli/bastion serve
+
+# The shop example (examples/shop): files, sql and http tools behind every guard.
+example: PRESET = release
+example: build
+	test -f examples/shop/app.db || sqlite3 examples/shop/app.db < examples/shop/app.sql
+	cd examples/shop && ../../build/release/src/cli/bastion serve --config bastion.toml
 
 test: build node
 	ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure

@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libssl-dev libre2-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libpq-dev postgresql libhiredis-dev libseccomp-dev libargon2-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql libhiredis-dev libseccomp-dev libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk lua5.1 curl ca-certificates openssl
   chromium

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <type_traits>
 #include <variant>
 
@@ -127,10 +128,16 @@ Result<GuardedTools> buildGuardedTools(const config::Config& c) {
     a.fsync = fsyncMode(c.audit.fsync);
     a.checkpoint_every = c.audit.checkpoint_every;
     a.key_path = c.audit.key.empty() ? c.audit.path + ".key" : c.audit.key;
+    // Its directory is created private, as the store's is.
+    const std::filesystem::path dir = std::filesystem::path(a.path).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+      std::filesystem::create_directories(dir, ec);
+      std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    }
     auto log = audit::openAuditLog(a, systemClock());
     if (!log) {
-      return Error(log.error().code,
-                   "cannot open the audit log " + c.audit.path + ": " + log.error().message);
+      return Error(log.error().code, "audit.path: " + log.error().message);
     }
     out.options.audit = std::move(log).value();
   }

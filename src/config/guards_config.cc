@@ -13,15 +13,19 @@ void readRateLimit(const toml::table& table, Diagnostics& diags, RateLimitConfig
     // Redis arrives in a later release; refusing beats silently limiting per process.
     r.error(*table.get("backend"), "backend", "only \"memory\" is supported in this release");
   }
+  // Without `burst`, a whole period's worth of calls may come at once (see tools_config.cc).
   std::uint64_t burst = 0;
+  const bool has_burst = table.contains("burst");
   r.readInteger("burst", burst, 0, 1'000'000);
   std::string per_client;
   if (r.readString("per_client", per_client)) {
-    auto rate = policy::parseRate(per_client, burst);
+    auto rate = policy::parseRate(per_client, 0);
     if (!rate) {
       r.error(*table.get("per_client"), "per_client", rate.error().message);
     } else {
-      out.per_client = *rate;
+      policy::Rate value = rate.value();
+      value.burst = has_burst ? burst : value.count - 1;
+      out.per_client = value;
     }
   }
   r.readInteger("max_keys", out.max_keys, 1, 100'000'000);

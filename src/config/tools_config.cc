@@ -40,17 +40,22 @@ void collectPositions(const toml::table& table, const std::string& prefix,
   }
 }
 
-std::optional<policy::Rate> readRate(TableReader& r, std::string_view key, std::uint64_t burst) {
+// A rate; without an explicit `burst`, a whole period's worth of calls may come at once
+// ("10/minute": 10 calls back to back, then one every 6 s), which is what people mean by it.
+std::optional<policy::Rate> readRate(TableReader& r, std::string_view key,
+                                     std::optional<std::uint64_t> burst) {
   std::string text;
   if (!r.readString(key, text)) {
     return std::nullopt;
   }
-  auto rate = policy::parseRate(text, burst);
+  auto rate = policy::parseRate(text, 0);
   if (!rate) {
     r.error(*r.node().get(key), key, rate.error().message);
     return std::nullopt;
   }
-  return *rate;
+  policy::Rate out = rate.value();
+  out.burst = burst.value_or(out.count - 1);
+  return out;
 }
 
 void readTool(const toml::table& table, std::size_t index, Diagnostics& diags, Config& config,
@@ -71,8 +76,10 @@ void readTool(const toml::table& table, std::size_t index, Diagnostics& diags, C
   r.readString("description", id.description);
   r.readStrings("scopes", id.scopes);
   r.readStrings("identifiers", id.audit_fields);
-  std::uint64_t burst = 0;
-  r.readInteger("burst", burst, 0, 1'000'000);
+  std::optional<std::uint64_t> burst;
+  if (r.node().contains("burst")) {
+    r.readInteger("burst", burst.emplace(0), 0, 1'000'000);
+  }
   tool.rate = readRate(r, "rate", burst);
   tool.tool_rate = readRate(r, "tool_rate", burst);
   if (!r.readString("kind", tool.kind)) {

@@ -19,6 +19,7 @@
 //   max_bytes = "64KiB"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "config/config_internal.h"
 #include "tools/sql_statement.h"
@@ -47,6 +48,17 @@ void readDatabase(const std::string& name, const toml::table& table, Diagnostics
   } else if (auto dialect = tools::dialectOfUrl(out.url); !dialect) {
     r.error(*table.get("url"), "url",
             dialect.error().message + " (the scheme must be written, not taken from ${env:})");
+  } else {
+    // A relative SQLite path is taken from the config file's directory, like a files root, so
+    // a configuration works whatever directory the server starts in.
+    constexpr std::string_view kSqlite = "sqlite://";
+    const std::string_view path = std::string_view(out.url).substr(
+        out.url.starts_with(kSqlite) ? kSqlite.size() : out.url.size());
+    const std::filesystem::path dir = std::filesystem::path(diags.file()).parent_path();
+    if (!path.empty() && !path.starts_with('/') && !path.starts_with(':') &&
+        path.find("${") == std::string_view::npos && !dir.empty()) {
+      out.url = std::string(kSqlite) + (dir / std::string(path)).string();
+    }
   }
   r.readDuration("statement_timeout", out.statement_timeout);
   r.readInteger("pool_size", out.pool_size, 1, 64);

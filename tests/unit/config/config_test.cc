@@ -112,6 +112,48 @@ TEST(Config, UnknownKeyIsAnError) {
             "t.toml:3:7: server.tls.key: cannot read file \"b\"\n");
 }
 
+// "N/unit" admits N calls at once unless burst says otherwise; a bad rate names the format.
+TEST(Config, ToolRatesDefaultToAPeriodsWorthOfBurst) {
+  auto c = load(R"(
+[ratelimit]
+per_client = "600/minute"
+[[tools]]
+name = "a"
+kind = "files.read"
+root = "."
+rate = "10/minute"
+[[tools]]
+name = "b"
+kind = "files.read"
+root = "."
+rate = "5/second"
+burst = 0
+tool_rate = "100/hour"
+)");
+  ASSERT_TRUE(c);
+  ASSERT_EQ(c->tools.size(), 2u);
+  EXPECT_EQ(c->tools[0].rate->count, 10u);
+  EXPECT_EQ(c->tools[0].rate->burst, 9u);
+  EXPECT_EQ(c->tools[0].rate->period, std::chrono::minutes(1));
+  EXPECT_EQ(c->tools[1].rate->burst, 0u);
+  EXPECT_EQ(c->tools[1].tool_rate->burst, 0u);
+  EXPECT_EQ(c->ratelimit.per_client->burst, 599u);
+  EXPECT_EQ(errorsOf("[[tools]]\nname = \"a\"\nkind = \"files.read\"\nroot = \".\"\n"
+                     "rate = \"ten a minute\"\n"),
+            "t.toml:5:8: tools[0].rate: expected COUNT/UNIT with COUNT >= 1 and UNIT second, "
+            "minute, hour or day (e.g. \"10/minute\")\n");
+}
+
+// Tool names are unique and tool kinds known.
+TEST(Config, ToolNameAndKindAreChecked) {
+  EXPECT_EQ(errorsOf("[[tools]]\nname = \"a\"\nkind = \"files.read\"\nroot = \".\"\n"
+                     "[[tools]]\nname = \"a\"\nkind = \"files.read\"\nroot = \".\"\n"),
+            "t.toml:6:8: tools[1].name: another tool has this name\n");
+  EXPECT_EQ(errorsOf("[[tools]]\nname = \"a\"\nkind = \"shell\"\n"),
+            "t.toml:3:8: tools[0].kind: unknown tool kind (known: files.read, files.list, "
+            "files.search, files.write, sql.query, sql.list, sql.exec, http)\n");
+}
+
 // A ${env:NAME} outside the keys that take secrets is refused, never used verbatim (as a path,
 // a scope).
 TEST(Config, EnvReferenceIsRefusedNotKeptVerbatim) {
