@@ -236,6 +236,17 @@ class Linter {
                     "header " + name + " holds a literal credential; write it as ${env:NAME}");
       }
     }
+    for (const auto& [name, value] : h.secret_query) {
+      if (!hasEnvReference(value)) {
+        toolFinding(t, i, Severity::Error, "inline-secret", "secret_query." + name,
+                    "secret_query " + name + " is written inline; write it as ${env:NAME}");
+      }
+    }
+    if (h.allow_private) {
+      toolFinding(t, i, Severity::Warning, "http-private-target", "allow_private",
+                  "tool " + t.identity.name +
+                      " may reach loopback and private addresses; keep this for internal APIs");
+    }
     if (passwordInline(h.url)) {
       toolFinding(t, i, Severity::Error, "inline-secret", "url",
                   "the URL holds a password; put the credential in a header as ${env:NAME}");

@@ -13,6 +13,7 @@
 //   http-open-allowlist: error an http tool allowing any host ("*")
 //   http-private-target: warning  an http tool allowed to reach private/loopback addresses
 //   inline-secret: error       a credential written into the file instead of ${env:NAME}
+//                              (headers, secret_query, URLs with a password)
 //   missing-rate: warning      a tool calling an external API (http) or writing, with no rate
 //   audit-off: warning         no audit log ([audit] path empty)
 

@@ -142,6 +142,25 @@ TEST(Lint, InlineSecretsAreFlaggedWithoutPrintingThem) {
   }
 }
 
+// A secret query value written inline, and a tool allowed to reach private addresses.
+TEST(Lint, HttpSecretQueryInlineAndPrivateTargets) {
+  Config c = base();
+  ToolConfig t = tool("internal", "http");
+  tools::HttpToolOptions http;
+  http.url = "http://10.0.0.5:8080/x";
+  http.secret_query["api_key"] = "k-0123456789abcdef";
+  http.secret_query["ok"] = "${env:KEY}";
+  http.allow_private = true;
+  t.options = http;
+  c.tools.push_back(t);
+  auto findings = lint(c);
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].rule, "inline-secret");
+  EXPECT_EQ(findings[0].toString().find("k-0123"), std::string::npos);
+  EXPECT_EQ(findings[1].rule, "http-private-target");
+  EXPECT_EQ(findings[1].severity, Severity::Warning);
+}
+
 // An http tool that may call any host, and one without a rate.
 TEST(Lint, HttpAllowListAndRate) {
   Config c = base();
