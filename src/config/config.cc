@@ -53,7 +53,12 @@ level = "info"
 
 [demo]
 tools = true
+)toml";
 
+// Appended to the embedded default when it listens on HTTP. Not under --stdio: every MCP client
+// starts its own stdio server, often from the same directory, and an audit log has exactly one
+// writer (a second server would be refused at start).
+constexpr std::string_view kEmbeddedAudit = R"toml(
 # One hash-chained record per tool call, authorization decision and token event; verify with
 # `bastion audit verify ./bastion-data/audit.jsonl --key ./bastion-data/audit.jsonl.key.pub`.
 [audit]
@@ -441,7 +446,11 @@ LoadResult loadFile(const std::string& path, const Overrides& overrides) {
 std::string_view embeddedDefaultToml() { return kEmbeddedDefault; }
 
 LoadResult loadEmbeddedDefault(const Overrides& overrides) {
-  return parse(kEmbeddedDefault, "<embedded default>", overrides);
+  if (overrides.stdio) {
+    return parse(kEmbeddedDefault, "<embedded default>", overrides);
+  }
+  return parse(std::string(kEmbeddedDefault) + std::string(kEmbeddedAudit), "<embedded default>",
+               overrides);
 }
 
 }  // namespace bastion::config

@@ -254,7 +254,9 @@ struct Overrides {
 [[nodiscard]] LoadResult loadFile(const std::string& path, const Overrides& overrides = {});
 
 // What `bastion serve` uses without --config: the demo tools on 127.0.0.1:8080/mcp behind the
-// embedded authorization server (store ./bastion-data/bastion.db); on stdio, the local subject.
+// embedded authorization server (store ./bastion-data/bastion.db) with the audit log in
+// ./bastion-data/audit.jsonl; on stdio (overrides.stdio), the local subject and no audit log
+// (each client starts its own stdio server; a log has one writer).
 std::string_view embeddedDefaultToml();
 [[nodiscard]] LoadResult loadEmbeddedDefault(const Overrides& overrides = {});
 

@@ -144,6 +144,17 @@ tool_rate = "100/hour"
             "minute, hour or day (e.g. \"10/minute\")\n");
 }
 
+// The embedded default audits when it listens; under --stdio (one server per client, often in
+// the same directory, while a log has one writer) it does not.
+TEST(Config, EmbeddedDefaultAuditsOnlyOverHttp) {
+  auto http = loadEmbeddedDefault();
+  ASSERT_TRUE(http);
+  EXPECT_EQ((*http)->audit.path, "./bastion-data/audit.jsonl");
+  auto stdio = loadEmbeddedDefault(Overrides{.listen = std::nullopt, .stdio = true});
+  ASSERT_TRUE(stdio);
+  EXPECT_EQ((*stdio)->audit.path, "");
+}
+
 // Tool names are unique and tool kinds known.
 TEST(Config, ToolNameAndKindAreChecked) {
   EXPECT_EQ(errorsOf("[[tools]]\nname = \"a\"\nkind = \"files.read\"\nroot = \".\"\n"
