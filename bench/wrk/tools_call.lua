@@ -2,24 +2,29 @@
 -- Every request carries the headers and _meta the modern era requires, so no session is needed.
 -- With BENCH_TOKEN set, every request also carries `Authorization: Bearer $BENCH_TOKEN` (the
 -- authenticated run: same requests, same server code, plus the resource server's checks).
+-- BENCH_TOOL and BENCH_ARGS (a JSON object) call another tool (bench/guarded_tools.sh); a result
+-- with isError counts as a bad response.
+local tool = os.getenv("BENCH_TOOL") or "count_text"
+local args = os.getenv("BENCH_ARGS") or '{"text":"hello bench"}'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Accept"] = "application/json, text/event-stream"
 wrk.headers["MCP-Protocol-Version"] = "2026-07-28"
 wrk.headers["Mcp-Method"] = "tools/call"
-wrk.headers["Mcp-Name"] = "count_text"
+wrk.headers["Mcp-Name"] = tool
 local token = os.getenv("BENCH_TOKEN")
 if token ~= nil and token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token
 end
-wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"count_text",' ..
-  '"arguments":{"text":"hello bench"},"_meta":{' ..
+wrk.body = '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"' .. tool .. '",' ..
+  '"arguments":' .. args .. ',"_meta":{' ..
   '"io.modelcontextprotocol/protocolVersion":"2026-07-28",' ..
   '"io.modelcontextprotocol/clientCapabilities":{}}}}'
 
 local bad = 0
 response = function(status, headers, body)
-  if status ~= 200 or not string.find(body, '"result"', 1, true) then
+  if status ~= 200 or not string.find(body, '"result"', 1, true) or
+      string.find(body, '"isError":true', 1, true) then
     bad = bad + 1
     if bad == 1 then
       io.stderr:write("unexpected response: ", status, " ", body, "\n")
