@@ -23,7 +23,8 @@
 #include "audit/log_recovery.h"
 #include "audit/record_format.h"
 #include "audit/signing_key.h"
-#include "audit/unique_fd.h"
+#include "core/fd_io.h"
+#include "core/unique_fd.h"
 #include "core/crypto.h"
 
 namespace bastion::audit {
@@ -60,20 +61,6 @@ json::object prepareEvent(json::object event) {
   json::value v(std::move(event));
   sanitize(v);
   return std::move(v.get_object());
-}
-
-bool writeAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return false;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 // A newly created file is durable only once its directory entry is.

@@ -10,7 +10,8 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "audit/unique_fd.h"
+#include "core/fd_io.h"
+#include "core/unique_fd.h"
 #include "core/crypto.h"
 
 namespace bastion::audit {
@@ -64,20 +65,6 @@ std::string pemOf(EVP_PKEY* key, bool private_key) {
   char* data = nullptr;
   const long size = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(size));
-}
-
-bool writeAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return false;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 // The public key beside the private one, replaced atomically so a verifier never reads half.

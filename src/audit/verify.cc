@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "audit/record_format.h"
-#include "audit/unique_fd.h"
+#include "core/unique_fd.h"
 #include "core/crypto.h"
 
 namespace bastion::audit {

@@ -14,6 +14,7 @@
 #include <optional>
 #include <system_error>
 
+#include "core/fd_io.h"
 #include "tools/text.h"
 
 namespace bastion::tools {
@@ -103,23 +104,6 @@ class TempName {
   std::string name_;
   bool armed_ = false;
 };
-
-bool writeAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      if (n == 0) {
-        errno = EIO;
-      }
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 }  // namespace
 

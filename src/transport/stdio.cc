@@ -16,23 +16,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/fd_io.h"
+
 namespace bastion::transport {
 namespace {
-
-// Writes whole buffers to a descriptor; false once the descriptor fails (client gone).
-bool writeAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return false;
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 // stdout as an Outbound: one message per line, whole lines under one mutex so concurrent
 // workers never interleave. After the first failed write every send reports the client gone.
