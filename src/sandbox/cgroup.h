@@ -1,0 +1,41 @@
+#pragma once
+// Memory and process-count limits through cgroups, where the host offers them: cgroup v1
+// `memory` and `pids` hierarchies (when root), or v2 with `memory.max` / `pids.max` in a
+// delegated subtree. One Cgroup per run: created before the child execs, the child added by the
+// parent while the child waits on its start pipe, killed and removed when the run ends.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "sandbox/sandbox.h"
+
+namespace bastion::sandbox {
+
+// What the host offers (probe): whether memory and pids limits can be set, and where.
+LayerStatus probeCgroupMemory();
+LayerStatus probeCgroupPids();
+
+class Cgroup {
+ public:
+  virtual ~Cgroup() = default;  // kills what is left in the group and removes its directories
+
+  // Moves a process into the group(s). Called by the parent before the child may exec.
+  [[nodiscard]] virtual Result<void> add(pid_t pid) = 0;
+  // After the run: did the memory limit fire (OOM kill or failcnt), did the pids limit refuse a
+  // fork?
+  virtual bool memoryLimitHit() const = 0;
+  virtual bool pidsLimitHit() const = 0;
+  // Kills every process in the group (SIGKILL), for the timeout path.
+  virtual void killAll() = 0;
+
+  // memory_bytes == 0 or pids == 0 leaves that limit unset. Fails when a limit is asked for and
+  // the host cannot enforce it (the message says which and why).
+  [[nodiscard]] static Result<std::unique_ptr<Cgroup>> create(std::uint64_t memory_bytes,
+                                                              std::uint32_t pids);
+};
+
+}  // namespace bastion::sandbox
