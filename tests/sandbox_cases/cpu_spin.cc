@@ -1,0 +1,7 @@
+// Spin on the CPU forever; the CPU limit ends it.
+int main() {
+  volatile unsigned long counter = 0;
+  for (;;) {
+    counter = counter + 1;
+  }
+}
