@@ -40,6 +40,9 @@ struct Pending {
 // Fields the log owns; an event's own fields of these names are kept under "event_<name>".
 constexpr std::array<std::string_view, 4> kReserved{"seq", "time", "prev", "hash"};
 
+// Records written together at most; reaching it wakes the writer before its write_delay.
+constexpr std::size_t kGroupSize = 512;
+
 json::object prepareEvent(json::object event) {
   for (std::string_view name : kReserved) {
     if (auto it = event.find(name); it != event.end()) {
@@ -144,7 +147,11 @@ class FileAuditLog final : public AuditLog {
     }
     const std::uint64_t ticket = next_ticket_++;
     queue_.push_back(Pending{std::move(event), clock_.now()});
-    work_cv_.notify_one();
+    // Wake the writer when it may be asleep with nothing to do (the first record of a group)
+    // or a group is full; otherwise it is already counting down its write_delay.
+    if (options_.fsync == Fsync::Always || queue_.size() == 1 || queue_.size() == kGroupSize) {
+      work_cv_.notify_one();
+    }
     if (options_.fsync == Fsync::Always) {
       done_cv_.wait(lock, [&] { return synced_ticket_ >= ticket || failed_; });
     }
@@ -203,11 +210,20 @@ class FileAuditLog final : public AuditLog {
 };
 
 void FileAuditLog::waitForWork(std::unique_lock<std::mutex>& lock) {
-  auto ready = [&] { return !queue_.empty() || stopping_ || flush_ticket_ > synced_ticket_; };
+  auto urgent = [&] {
+    return stopping_ || flush_ticket_ > synced_ticket_ || queue_.size() >= kGroupSize ||
+           (options_.fsync == Fsync::Always && !queue_.empty());
+  };
+  auto ready = [&] { return !queue_.empty() || urgent(); };
   if (options_.fsync == Fsync::Batch && dirty_) {
     work_cv_.wait_until(lock, last_sync_ + options_.batch_interval, ready);
   } else {
     work_cv_.wait(lock, ready);
+  }
+  // Batch and Never: let a group gather for write_delay, so that a busy server makes one
+  // write (and one wake-up) per group instead of one per call.
+  if (!queue_.empty() && !urgent() && options_.write_delay.count() > 0) {
+    work_cv_.wait_until(lock, std::chrono::steady_clock::now() + options_.write_delay, urgent);
   }
 }
 

@@ -77,6 +77,10 @@ struct AuditOptions {
   std::string path;  // JSON lines, appended; created 0600
   Fsync fsync = Fsync::Batch;
   std::chrono::milliseconds batch_interval{50};  // Batch: fsync at least this often
+  // Batch and Never: records are written in groups; one reaches the file at most this long
+  // after record() (sooner when many are waiting, on flush() and on close). The writer is
+  // woken once per group, not once per record.
+  std::chrono::milliseconds write_delay{2};
   std::size_t checkpoint_every = 1000;           // records between signed checkpoints
   std::string key_path;  // Ed25519 private key (PEM); created 0600 if missing; empty: no
                          // checkpoints

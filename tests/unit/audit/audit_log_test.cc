@@ -80,6 +80,23 @@ TEST_F(AuditLogTest, BatchDefersFsyncToTheInterval) {
   EXPECT_EQ(s.fsyncs, 1u);
 }
 
+TEST_F(AuditLogTest, BatchGathersRecordsIntoOneWriteUntilTheWriteDelay) {
+  // With a long write_delay the writer, woken by the first record, waits for more: the records
+  // of a burst leave in one write (one wake-up), at the latest when a flush asks for them.
+  AuditOptions o = options(Fsync::Batch);
+  o.write_delay = std::chrono::hours(1);
+  auto log = open(o);
+  ASSERT_TRUE(log);
+  for (int i = 0; i < 10; ++i) {
+    log->record({{"type", "tool_call"}, {"n", i}});
+  }
+  log->flush();
+  const AuditLog::Stats s = log->stats();
+  EXPECT_EQ(s.records, 10u);
+  EXPECT_EQ(s.writes, 1u);
+  EXPECT_EQ(lines(readFile(dir_.file("audit.log"))).size(), 10u);
+}
+
 TEST_F(AuditLogTest, BatchWithZeroIntervalFsyncsEveryGroup) {
   // An interval of zero makes batch behave like always for durability, without the waiting.
   AuditOptions o = options(Fsync::Batch);
