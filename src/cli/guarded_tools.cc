@@ -44,8 +44,11 @@ Result<mcp::ToolSpec> makeTool(const config::ToolConfig& t, guard::Secrets& secr
           return tools::makeFilesTool(t.identity, options);
         } else if constexpr (std::is_same_v<T, tools::SqlToolOptions>) {
           return tools::makeSqlTool(t.identity, options, databases);
-        } else {
+        } else if constexpr (std::is_same_v<T, tools::HttpToolOptions>) {
           return tools::makeHttpTool(t.identity, options, secrets);
+        } else {
+          // Fail closed until the sandbox launcher is part of the build.
+          return Error(1, "exec tools need the sandbox launcher, which this build lacks");
         }
       },
       t.options);

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "policy/rate_limit.h"
+#include "tools/exec.h"
 #include "tools/files.h"
 #include "tools/http.h"
 #include "tools/sql.h"
@@ -191,14 +192,16 @@ struct SourcePosition {
 // One [[tools]] entry.
 struct ToolConfig {
   tools::ToolIdentity identity;
-  std::string kind;                    // files.read, sql.query, http, ...
+  std::string kind;                    // files.read, sql.query, http, exec, ...
   std::optional<policy::Rate> rate;    // per (principal, tool)
   std::optional<policy::Rate> tool_rate;  // per tool, all callers together
   SourcePosition position;             // of the [[tools]] header
   // Dotted key (relative to the tool's table, e.g. "params.email.maxLength") -> its position,
   // for findings of `bastion check`.
   std::map<std::string, SourcePosition, std::less<>> key_positions;
-  std::variant<tools::FilesToolOptions, tools::SqlToolOptions, tools::HttpToolOptions> options;
+  std::variant<tools::FilesToolOptions, tools::SqlToolOptions, tools::HttpToolOptions,
+               tools::ExecToolOptions>
+      options;
 };
 
 struct Config {

@@ -277,5 +277,7 @@ void readSqlTool(TableReader& r, std::string_view kind,
                  tools::SqlToolOptions& out);
 // tools_http_config.cc
 void readHttpTool(TableReader& r, tools::HttpToolOptions& out);
+// tools_exec_config.cc
+void readExecTool(TableReader& r, tools::ExecToolOptions& out);
 
 }  // namespace bastion::config::detail

@@ -15,9 +15,9 @@
 namespace bastion::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 8> kKinds{"files.read",  "files.list", "files.search",
+constexpr std::array<std::string_view, 9> kKinds{"files.read",  "files.list", "files.search",
                                                  "files.write", "sql.query",  "sql.list",
-                                                 "sql.exec",    "http"};
+                                                 "sql.exec",    "http",       "exec"};
 
 // MCP tool names: 1-128 of [A-Za-z0-9_.-].
 bool validToolName(std::string_view name) {
@@ -102,6 +102,8 @@ void readTool(const toml::table& table, std::size_t index, Diagnostics& diags, C
     readFilesTool(r, kind, tool.options.emplace<tools::FilesToolOptions>());
   } else if (kind.starts_with("sql.")) {
     readSqlTool(r, kind, config.databases, tool.options.emplace<tools::SqlToolOptions>());
+  } else if (kind == "exec") {
+    readExecTool(r, tool.options.emplace<tools::ExecToolOptions>());
   } else {
     readHttpTool(r, tool.options.emplace<tools::HttpToolOptions>());
   }

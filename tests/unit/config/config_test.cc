@@ -162,7 +162,7 @@ TEST(Config, ToolNameAndKindAreChecked) {
             "t.toml:6:8: tools[1].name: another tool has this name\n");
   EXPECT_EQ(errorsOf("[[tools]]\nname = \"a\"\nkind = \"shell\"\n"),
             "t.toml:3:8: tools[0].kind: unknown tool kind (known: files.read, files.list, "
-            "files.search, files.write, sql.query, sql.list, sql.exec, http)\n");
+            "files.search, files.write, sql.query, sql.list, sql.exec, http, exec)\n");
 }
 
 // A ${env:NAME} outside the keys that take secrets is refused, never used verbatim (as a path,
