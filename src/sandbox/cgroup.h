@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "sandbox/sandbox.h"
@@ -31,6 +32,8 @@ class Cgroup {
   virtual bool pidsLimitHit() const = 0;
   // Kills every process in the group (SIGKILL), for the timeout path.
   virtual void killAll() = 0;
+  // The group's directories (one per v1 hierarchy, one in v2), for diagnostics and tests.
+  virtual std::vector<std::string> paths() const = 0;
 
   // memory_bytes == 0 or pids == 0 leaves that limit unset. Fails when a limit is asked for and
   // the host cannot enforce it (the message says which and why).
