@@ -92,6 +92,15 @@ void reapOrphans() {
   }
 }
 
+// Ends the test when requireController skipped or failed it.
+#define REQUIRE_CONTROLLER(call)            \
+  do {                                      \
+    call;                                   \
+    if (IsSkipped() || HasFatalFailure()) { \
+      return;                               \
+    }                                       \
+  } while (0)
+
 class CgroupTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
@@ -120,8 +129,8 @@ TEST_F(CgroupTest, ProbeReportsWhereLimitsWork) {
   const LayerStatus pids = probeCgroupPids();
   EXPECT_EQ(memory.layer, Layer::CgroupMemory);
   EXPECT_EQ(pids.layer, Layer::CgroupPids);
-  requireController(memory, "memory");
-  requireController(pids, "pids");
+  REQUIRE_CONTROLLER(requireController(memory, "memory"));
+  REQUIRE_CONTROLLER(requireController(pids, "pids"));
   EXPECT_NE(memory.detail.find("memory at /"), std::string::npos) << memory.detail;
   EXPECT_NE(pids.detail.find("pids at /"), std::string::npos) << pids.detail;
 }
@@ -135,8 +144,8 @@ TEST_F(CgroupTest, NoLimitsCreateNoGroup) {
 
 // The limits asked for are the limits written.
 TEST_F(CgroupTest, LimitsAreWritten) {
-  requireMemory();
-  requirePids();
+  REQUIRE_CONTROLLER(requireMemory());
+  REQUIRE_CONTROLLER(requirePids());
   auto cgroup = Cgroup::create(std::uint64_t{16} << 20, 8);
   ASSERT_TRUE(cgroup) << cgroup.error().message;
   std::string memory_limit, pids_limit;
@@ -156,7 +165,7 @@ TEST_F(CgroupTest, LimitsAreWritten) {
 
 // A memory bomb (64 MiB touched under a 16 MiB limit) is OOM-killed and reported as such.
 TEST_F(CgroupTest, MemoryBombIsOomKilled) {
-  requireMemory();
+  REQUIRE_CONTROLLER(requireMemory());
   auto cgroup = Cgroup::create(std::uint64_t{16} << 20, 0);
   ASSERT_TRUE(cgroup) << cgroup.error().message;
   HeldChild child([] {
@@ -179,8 +188,8 @@ TEST_F(CgroupTest, MemoryBombIsOomKilled) {
 
 // The same allocation under a roomy limit runs to completion and no limit is reported.
 TEST_F(CgroupTest, AllocationWithinLimitIsNotReported) {
-  requireMemory();
-  requirePids();
+  REQUIRE_CONTROLLER(requireMemory());
+  REQUIRE_CONTROLLER(requirePids());
   auto cgroup = Cgroup::create(std::uint64_t{256} << 20, 8);
   ASSERT_TRUE(cgroup) << cgroup.error().message;
   HeldChild child([] {
@@ -204,7 +213,7 @@ TEST_F(CgroupTest, AllocationWithinLimitIsNotReported) {
 // A fork bomb under pids.max=8 gets EAGAIN after 7 children (the bomb itself is the 8th) and
 // the limit is reported; killAll then ends the stranded children.
 TEST_F(CgroupTest, ForkBombHitsPidsLimit) {
-  requirePids();
+  REQUIRE_CONTROLLER(requirePids());
   auto cgroup = Cgroup::create(0, 8);
   ASSERT_TRUE(cgroup) << cgroup.error().message;
   HeldChild child([] {
@@ -237,7 +246,7 @@ TEST_F(CgroupTest, ForkBombHitsPidsLimit) {
 
 // killAll ends a sleeping group: the member and the child it forked both die of SIGKILL.
 TEST_F(CgroupTest, KillAllKillsSleepingGroup) {
-  requirePids();
+  REQUIRE_CONTROLLER(requirePids());
   auto cgroup = Cgroup::create(0, 16);
   ASSERT_TRUE(cgroup) << cgroup.error().message;
   int ready[2];
@@ -275,8 +284,8 @@ TEST_F(CgroupTest, KillAllKillsSleepingGroup) {
 
 // Destroying the group kills what is left in it and removes every directory.
 TEST_F(CgroupTest, DestructionKillsAndRemovesDirectories) {
-  requireMemory();
-  requirePids();
+  REQUIRE_CONTROLLER(requireMemory());
+  REQUIRE_CONTROLLER(requirePids());
   auto cgroup = Cgroup::create(std::uint64_t{64} << 20, 16);
   ASSERT_TRUE(cgroup) << cgroup.error().message;
   const auto dirs = cgroup.value()->paths();
@@ -298,7 +307,7 @@ TEST_F(CgroupTest, DestructionKillsAndRemovesDirectories) {
 
 // Without the privilege to create groups, a requested limit is refused, not silently dropped.
 TEST_F(CgroupTest, UnprivilegedLimitIsLayerUnavailable) {
-  requireMemory();
+  REQUIRE_CONTROLLER(requireMemory());
   if (geteuid() != 0) {
     GTEST_SKIP() << "needs root to drop to an unprivileged user";
   }
