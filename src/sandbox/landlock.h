@@ -26,10 +26,13 @@ struct LandlockPlan {
   std::vector<std::string> read_paths;        // "/proc"
 };
 
+// Fails with LayerUnavailable when the kernel has no Landlock, InvalidCommand for a path that
+// is not absolute. Does not check that the paths exist (that is the child's view).
 [[nodiscard]] Result<LandlockPlan> planLandlock(std::vector<std::string> read_exec_paths);
 
-// Child side, async-signal-safe (open, landlock syscalls, close only): builds the ruleset and
-// restricts the calling thread. PR_SET_NO_NEW_PRIVS must already be set. Returns 0 or errno.
+// Child side, async-signal-safe (open, fstat, landlock syscalls, close only): builds the
+// ruleset and restricts the calling thread. PR_SET_NO_NEW_PRIVS must already be set. A listed
+// path missing inside the sandbox is skipped. Returns 0 or errno (ENOSYS for a plan without ABI).
 int applyLandlock(const LandlockPlan& plan) noexcept;
 
 }  // namespace bastion::sandbox
