@@ -382,25 +382,30 @@ class CgroupImpl final : public Cgroup {
   }
 
  private:
-  // SIGKILLs every member until the group is empty. v2's cgroup.kill does it atomically; v1
+  // SIGKILLs every member and returns once the group is empty (killed members leave it when
+  // they exit, before they are reaped). v2's cgroup.kill kills the whole group at once; v1
   // needs rounds because a member may fork between the read and the kill (pids.max bounds
-  // that). Bounded: a group that does not empty in ~2 s is left to the destructor's rmdir.
+  // that). Bounded: a group that does not empty in about two seconds is left to the
+  // destructor's rmdir.
   static void killGroup(const Group& group) {
-    if (group.version == Version::V2 && writeFile(group.dir + "/cgroup.kill", "1") == 0) {
-      return;
-    }
     for (int round = 0; round < 2000; ++round) {
       const auto procs = readFile(group.dir + "/cgroup.procs");
       if (!procs || procs->empty()) {
         return;
       }
-      for (const auto line : split(*procs, '\n')) {
-        const long pid = std::strtol(std::string(line).c_str(), nullptr, 10);
-        if (pid > 0) {
-          kill(static_cast<pid_t>(pid), SIGKILL);
-        }
+      if (group.version != Version::V2 || writeFile(group.dir + "/cgroup.kill", "1") != 0) {
+        killListed(*procs);
       }
       pause(std::chrono::milliseconds(1));
+    }
+  }
+
+  static void killListed(const std::string& procs) {
+    for (const auto line : split(procs, '\n')) {
+      const long pid = std::strtol(std::string(line).c_str(), nullptr, 10);
+      if (pid > 0) {
+        kill(static_cast<pid_t>(pid), SIGKILL);
+      }
     }
   }
 

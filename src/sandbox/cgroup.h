@@ -26,11 +26,12 @@ class Cgroup {
 
   // Moves a process into the group(s). Called by the parent before the child may exec.
   [[nodiscard]] virtual Result<void> add(pid_t pid) = 0;
-  // After the run: did the memory limit fire (OOM kill or failcnt), did the pids limit refuse a
-  // fork?
+  // After the run: did the memory limit fire (an OOM kill in the group; memory.failcnt only on
+  // kernels before 4.13), did the pids limit refuse a fork?
   virtual bool memoryLimitHit() const = 0;
   virtual bool pidsLimitHit() const = 0;
-  // Kills every process in the group (SIGKILL), for the timeout path.
+  // Kills every process in the group (SIGKILL) and returns once the group is empty (bounded,
+  // about two seconds), for the timeout path.
   virtual void killAll() = 0;
   // The group's directories (one per v1 hierarchy, one in v2), for diagnostics and tests.
   virtual std::vector<std::string> paths() const = 0;
