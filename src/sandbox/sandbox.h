@@ -83,7 +83,10 @@ struct Policy {
   Limits limits;
   // Layers that must work. Default: every layer except UserNamespace (not needed as root) and
   // the cgroup limits (hosts differ; a tool that sets memory/pids requires them explicitly).
-  std::vector<Layer> required;
+  std::vector<Layer> required{Layer::PidNamespace, Layer::MountNamespace, Layer::NetNamespace,
+                              Layer::IpcNamespace, Layer::UtsNamespace,   Layer::CgroupNamespace,
+                              Layer::NoNewPrivs,   Layer::Seccomp,        Layer::Landlock,
+                              Layer::Rlimits};
 };
 
 struct Command {
@@ -111,7 +114,8 @@ enum class SandboxError {
   LayerUnavailable = 1,  // a required layer is missing on this host (message names it)
   SetupFailed,           // the child failed before exec (message names the step and errno)
   ExecFailed,            // execve failed inside the sandbox (e.g. command not found)
-  InvalidCommand,        // empty argv, relative argv[0], NUL bytes, bad cwd
+  InvalidCommand,        // empty argv, relative argv[0], NUL bytes, bad cwd; or an invalid
+                         // policy (bad read-only path, limit out of bounds, bad env entry)
   SystemError,           // the parent side failed (clone, pipe, poll)
 };
 

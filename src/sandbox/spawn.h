@@ -1,0 +1,44 @@
+#pragma once
+// Starting a sandboxed child: the start and report pipes, clone into the namespaces (plus a user
+// namespace when not root), the uid/gid maps written by the parent, a hook for the parent's work
+// before the child may go on (adding it to the cgroup), then "go". Shared by the launcher and the
+// probe so that the probe tries exactly what a run does.
+
+#include <linux/sched.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "core/error.h"
+#include "core/unique_fd.h"
+#include "sandbox/child_main.h"
+#include "sandbox/child_process.h"
+#include "sandbox/setup_report.h"
+
+namespace bastion::sandbox {
+
+// The namespaces of every run (CLONE_NEWUSER is added by spawnSandbox when not root).
+inline constexpr std::uint64_t kSandboxNamespaces =
+    CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+
+struct SandboxChild {
+  ChildProcess process;
+  UniqueFd reports;  // read end of the report pipe
+};
+
+// True when the launcher runs as root (then no user namespace is needed or made).
+bool runningAsRoot();
+
+// Fills plan.start_fd / plan.report_fd, clones with `clone_flags`, and lets the child start once
+// `before_go` (may be empty) succeeded. On failure the child is killed and reaped.
+[[nodiscard]] Result<SandboxChild> spawnSandbox(
+    ChildPlan& plan, std::uint64_t clone_flags,
+    const std::function<Result<void>(pid_t)>& before_go);
+
+// Every report the child wrote, read until end of file (call once the child was reaped: then no
+// writer is left).
+std::vector<ChildReport> readReports(int fd);
+
+}  // namespace bastion::sandbox
