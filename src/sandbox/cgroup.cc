@@ -294,6 +294,42 @@ struct Group {
   bool pids = false;
 };
 
+Result<void> setMemoryLimit(const Group& group, std::uint64_t bytes) {
+  const std::string value = std::to_string(bytes);
+  int err = 0;
+  if (group.version == Version::V1) {
+    err = writeFile(group.dir + "/memory.limit_in_bytes", value);
+    // Swap is limited with memory when the kernel accounts it; otherwise the group is told not
+    // to swap (best effort: hosts without swap accounting usually have no swap at all).
+    if (err == 0 && exists(group.dir + "/memory.memsw.limit_in_bytes")) {
+      err = writeFile(group.dir + "/memory.memsw.limit_in_bytes", value);
+    } else if (err == 0) {
+      (void)writeFile(group.dir + "/memory.swappiness", "0");
+    }
+  } else {
+    err = writeFile(group.dir + "/memory.max", value);
+    if (err == 0 && exists(group.dir + "/memory.swap.max")) {
+      err = writeFile(group.dir + "/memory.swap.max", "0");
+    }
+    if (err == 0 && exists(group.dir + "/memory.oom.group")) {
+      err = writeFile(group.dir + "/memory.oom.group", "1");  // an OOM kills the whole run
+    }
+  }
+  if (err != 0) {
+    return Error{SandboxError::LayerUnavailable,
+                 std::string("cgroup memory limit cannot be set: ") + std::strerror(err)};
+  }
+  return {};
+}
+
+Result<void> setPidsLimit(const Group& group, std::uint32_t pids) {
+  if (const int err = writeFile(group.dir + "/pids.max", std::to_string(pids)); err != 0) {
+    return Error{SandboxError::LayerUnavailable,
+                 std::string("cgroup pids limit cannot be set: ") + std::strerror(err)};
+  }
+  return {};
+}
+
 class CgroupImpl final : public Cgroup {
  public:
   CgroupImpl() = default;
@@ -359,6 +395,33 @@ class CgroupImpl final : public Cgroup {
     return dirs;
   }
 
+  Result<void> limitMemory(std::uint64_t bytes) {
+    auto group = groupFor("memory");
+    if (!group) {
+      return group.error();
+    }
+    group.value()->memory = true;
+    return setMemoryLimit(*group.value(), bytes);
+  }
+
+  Result<void> limitPids(std::uint32_t pids) {
+    auto group = groupFor("pids");
+    if (!group) {
+      return group.error();
+    }
+    group.value()->pids = true;
+    return setPidsLimit(*group.value(), pids);
+  }
+
+ private:
+  Result<Group*> groupFor(std::string_view controller) {
+    auto hierarchy = findHierarchy(controller);
+    if (!hierarchy) {
+      return hierarchy.error();
+    }
+    return groupIn(hierarchy.value());
+  }
+
   // Creates (or, in v2, reuses) the group for `hierarchy` and returns it.
   Result<Group*> groupIn(const Hierarchy& hierarchy) {
     for (auto& group : groups_) {
@@ -381,7 +444,6 @@ class CgroupImpl final : public Cgroup {
     return Error{SandboxError::SystemError, "cgroup: no free group name"};
   }
 
- private:
   // SIGKILLs every member and returns once the group is empty (killed members leave it when
   // they exit, before they are reaped). v2's cgroup.kill kills the whole group at once; v1
   // needs rounds because a member may fork between the read and the kill (pids.max bounds
@@ -425,42 +487,6 @@ class CgroupImpl final : public Cgroup {
   std::vector<Group> groups_;
 };
 
-Result<void> setMemoryLimit(const Group& group, std::uint64_t bytes) {
-  const std::string value = std::to_string(bytes);
-  int err = 0;
-  if (group.version == Version::V1) {
-    err = writeFile(group.dir + "/memory.limit_in_bytes", value);
-    // Swap is limited with memory when the kernel accounts it; otherwise the group is told not
-    // to swap (best effort: hosts without swap accounting usually have no swap at all).
-    if (err == 0 && exists(group.dir + "/memory.memsw.limit_in_bytes")) {
-      err = writeFile(group.dir + "/memory.memsw.limit_in_bytes", value);
-    } else if (err == 0) {
-      (void)writeFile(group.dir + "/memory.swappiness", "0");
-    }
-  } else {
-    err = writeFile(group.dir + "/memory.max", value);
-    if (err == 0 && exists(group.dir + "/memory.swap.max")) {
-      err = writeFile(group.dir + "/memory.swap.max", "0");
-    }
-    if (err == 0 && exists(group.dir + "/memory.oom.group")) {
-      err = writeFile(group.dir + "/memory.oom.group", "1");  // an OOM kills the whole run
-    }
-  }
-  if (err != 0) {
-    return Error{SandboxError::LayerUnavailable,
-                 std::string("cgroup memory limit cannot be set: ") + std::strerror(err)};
-  }
-  return {};
-}
-
-Result<void> setPidsLimit(const Group& group, std::uint32_t pids) {
-  if (const int err = writeFile(group.dir + "/pids.max", std::to_string(pids)); err != 0) {
-    return Error{SandboxError::LayerUnavailable,
-                 std::string("cgroup pids limit cannot be set: ") + std::strerror(err)};
-  }
-  return {};
-}
-
 // Creates a throwaway group to check that the controller really works (then removes it).
 LayerStatus probeController(Layer layer, std::string_view controller) {
   LayerStatus status{layer, false, ""};
@@ -491,31 +517,13 @@ LayerStatus probeCgroupPids() { return probeController(Layer::CgroupPids, "pids"
 Result<std::unique_ptr<Cgroup>> Cgroup::create(std::uint64_t memory_bytes, std::uint32_t pids) {
   auto cgroup = std::make_unique<CgroupImpl>();  // removes what was made if a step fails
   if (memory_bytes > 0) {
-    auto hierarchy = findHierarchy("memory");
-    if (!hierarchy) {
-      return hierarchy.error();
-    }
-    auto group = cgroup->groupIn(hierarchy.value());
-    if (!group) {
-      return group.error();
-    }
-    group.value()->memory = true;
-    if (auto set = setMemoryLimit(*group.value(), memory_bytes); !set) {
-      return set.error();
+    if (auto limited = cgroup->limitMemory(memory_bytes); !limited) {
+      return limited.error();
     }
   }
   if (pids > 0) {
-    auto hierarchy = findHierarchy("pids");
-    if (!hierarchy) {
-      return hierarchy.error();
-    }
-    auto group = cgroup->groupIn(hierarchy.value());
-    if (!group) {
-      return group.error();
-    }
-    group.value()->pids = true;
-    if (auto set = setPidsLimit(*group.value(), pids); !set) {
-      return set.error();
+    if (auto limited = cgroup->limitPids(pids); !limited) {
+      return limited.error();
     }
   }
   return std::unique_ptr<Cgroup>(std::move(cgroup));
