@@ -22,7 +22,6 @@
 #include <cstring>
 #include <ctime>
 #include <optional>
-#include <sstream>
 #include <string_view>
 #include <utility>
 #include <vector>
