@@ -83,6 +83,13 @@ constexpr auto kCloneNamespaceFlags =
 constexpr std::uint64_t kLow32 = 0xffffffffULL;
 constexpr auto kDeniedIoctls = std::to_array<std::uint64_t>({TIOCSTI, TIOCLINUX});
 
+// One argument comparison (libseccomp's SCMP_A* macros leave datum_b implicit, which clang's
+// -Wmissing-field-initializers rejects). For SCMP_CMP_MASKED_EQ, `a` is the mask, `b` the value.
+constexpr scmp_arg_cmp argument(unsigned index, scmp_compare op, std::uint64_t a,
+                                std::uint64_t b = 0) {
+  return scmp_arg_cmp{index, op, a, b};
+}
+
 Error buildError(std::string_view what, int rc) {
   return Error{SandboxError::SystemError,
                "seccomp: " + std::string(what) + ": " + std::strerror(-rc)};
@@ -133,7 +140,7 @@ Result<void> addPlainDenials(scmp_filter_ctx ctx) {
 Result<void> addCloneRules(scmp_filter_ctx ctx) {
   for (const auto flag : kCloneNamespaceFlags) {
     const int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-                                    SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+                                    argument(0, SCMP_CMP_MASKED_EQ, flag, flag));
     if (rc != 0) {
       return buildError("rule for clone", rc);
     }
@@ -152,7 +159,7 @@ Result<void> addCloneRules(scmp_filter_ctx ctx) {
 Result<void> addSocketRules(scmp_filter_ctx ctx) {
   for (const int nr : {SCMP_SYS(socket), SCMP_SYS(socketpair)}) {
     const int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 1,
-                                    SCMP_A0(SCMP_CMP_NE, std::uint64_t{AF_UNIX}));
+                                    argument(0, SCMP_CMP_NE, AF_UNIX));
     if (rc != 0) {
       return buildError("rule for socket", rc);
     }
@@ -165,7 +172,7 @@ Result<void> addSocketRules(scmp_filter_ctx ctx) {
 Result<void> addIoctlRules(scmp_filter_ctx ctx) {
   for (const auto request : kDeniedIoctls) {
     const int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-                                    SCMP_A1(SCMP_CMP_MASKED_EQ, kLow32, request));
+                                    argument(1, SCMP_CMP_MASKED_EQ, kLow32, request));
     if (rc != 0) {
       return buildError("rule for ioctl", rc);
     }
@@ -182,12 +189,12 @@ Result<void> addIoctlRules(scmp_filter_ctx ctx) {
 // (the kernel would truncate it; refusing is the closed side).
 Result<void> addPersonalityRules(scmp_filter_ctx ctx) {
   int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
-                            SCMP_A0(SCMP_CMP_GT, kLow32));
+                            argument(0, SCMP_CMP_GT, kLow32));
   for (unsigned bit = 0; rc == 0 && bit < 32; ++bit) {
     const std::uint64_t set = std::uint64_t{1} << bit;
     const std::uint64_t next = std::uint64_t{1} << ((bit + 1) % 32);
     rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(personality), 1,
-                          SCMP_A0(SCMP_CMP_MASKED_EQ, set | next, set));
+                          argument(0, SCMP_CMP_MASKED_EQ, set | next, set));
   }
   if (rc != 0) {
     return buildError("rule for personality", rc);
