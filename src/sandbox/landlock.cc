@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
-#include <string_view>
 #include <utility>
 
 #include "core/unique_fd.h"
