@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 #include <string_view>
 #include <variant>
 
@@ -58,8 +59,9 @@ class Linter {
       if (auto it = t.key_positions.find(key); it != t.key_positions.end()) {
         return it->second;
       }
-      const auto dot = key.rfind('.');
-      key = dot == std::string::npos ? std::string() : key.substr(0, dot);
+      // "command[2]" -> "command"; "params.a.b" -> "params.a".
+      const auto cut = key.back() == ']' ? key.rfind('[') : key.rfind('.');
+      key = cut == std::string::npos ? std::string() : key.substr(0, cut);
     }
     return t.position;
   }
@@ -90,16 +92,116 @@ class Linter {
       }
       http(i, t, *h);
     }
+    const auto* exec = std::get_if<tools::ExecToolOptions>(&t.options);
+    if (exec != nullptr) {
+      for (const auto& p : exec->params) {
+        param(i, t, p.name, p.schema);
+      }
+      execCode(i, t, *exec);
+    }
     if (writes && t.identity.scopes.empty()) {
       toolFinding(t, i, Severity::Error, "write-without-scopes", "scopes",
                   "tool " + t.identity.name + " changes data but requires no scope");
     }
-    if ((writes || external) && !t.rate && !t.tool_rate && !c_.ratelimit.per_client) {
+    // A program run for the model spends CPU and memory on every call, whatever it changes.
+    if (exec != nullptr && t.identity.scopes.empty()) {
+      toolFinding(t, i, Severity::Warning, "exec-without-scopes", "scopes",
+                  "tool " + t.identity.name + " runs a program but requires no scope");
+    }
+    if ((writes || external || exec != nullptr) && !t.rate && !t.tool_rate &&
+        !c_.ratelimit.per_client) {
       toolFinding(t, i, Severity::Warning, "missing-rate", "rate",
                   std::string("tool ") + t.identity.name +
-                      (external ? " calls an external API" : " changes data") +
+                      (exec != nullptr ? " runs a program"
+                       : external      ? " calls an external API"
+                                       : " changes data") +
                       " with no rate limit (rate = \"N/minute\")");
     }
+  }
+
+  // A `{name}` placeholder in a template ("{{" is a literal brace).
+  static bool hasPlaceholder(std::string_view s) {
+    for (std::size_t at = 0; at < s.size(); ++at) {
+      if (s[at] == '{') {
+        if (at + 1 < s.size() && s[at + 1] == '{') {
+          ++at;
+          continue;
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Shells and interpreters that run code given on their command line or stdin; a version
+  // suffix is ignored (python3.11, lua5.4).
+  static bool isInterpreter(std::string_view program) {
+    std::string_view name = program.substr(program.rfind('/') + 1);
+    while (!name.empty() && ((name.back() >= '0' && name.back() <= '9') || name.back() == '.')) {
+      name.remove_suffix(1);
+    }
+    static constexpr std::array<std::string_view, 30> kInterpreters{
+        "sh",      "bash",   "dash",  "zsh",  "ksh",     "mksh", "ash",    "fish", "csh",  "tcsh",
+        "busybox", "python", "pypy",  "perl", "ruby",    "node", "nodejs", "deno", "bun",  "php",
+        "lua",     "luajit", "tclsh", "wish", "Rscript", "awk",  "gawk",   "mawk", "nawk", "pwsh"};
+    return std::find(kInterpreters.begin(), kInterpreters.end(), name) != kInterpreters.end();
+  }
+
+  // exec-code-from-input: an interpreter whose program text (or script) comes from the model:
+  // a placeholder after a code flag (-c, -e, --eval, ...), in the first operand (the script,
+  // or awk's program), or in stdin when no operand names a script (the program is read from
+  // stdin). Such a tool is as safe as the sandbox and no safer.
+  void execCode(std::size_t i, const ToolConfig& t, const tools::ExecToolOptions& e) {
+    if (e.command.empty() || !isInterpreter(e.command[0])) {
+      return;
+    }
+    static constexpr std::array<std::string_view, 8> kCodeFlags{"-c", "-e",        "-E", "--eval",
+                                                                "-r", "--command", "-p", "--print"};
+    auto codeFlag = [](std::string_view arg) {
+      return std::any_of(kCodeFlags.begin(), kCodeFlags.end(), [&](std::string_view f) {
+        return arg == f || (arg.starts_with(f) && arg.size() > f.size() &&
+                            (f.starts_with("--") ? arg[f.size()] == '=' : true));
+      });
+    };
+    std::optional<std::size_t> from_input;
+    bool operand_seen = false;
+    bool options_end = false;
+    for (std::size_t n = 1; n < e.command.size() && !from_input; ++n) {
+      const std::string& arg = e.command[n];
+      const bool placeholder = hasPlaceholder(arg);
+      if (!options_end && arg == "--") {
+        options_end = true;
+      } else if (!options_end && codeFlag(arg) && !placeholder && n + 1 < e.command.size()) {
+        if (hasPlaceholder(e.command[n + 1])) {
+          from_input = n + 1;
+        }
+        operand_seen = true;  // the code is given here, not read from stdin
+        ++n;
+      } else if (!options_end && arg.starts_with('-')) {
+        if (placeholder && codeFlag(arg)) {
+          from_input = n;  // "--eval={code}"
+        }
+      } else if (!operand_seen) {
+        operand_seen = true;
+        if (placeholder) {
+          from_input = n;
+        }
+      }
+    }
+    std::string key;
+    if (from_input) {
+      key = "command[" + std::to_string(*from_input) + "]";
+    } else if (!operand_seen && e.stdin_template && hasPlaceholder(*e.stdin_template)) {
+      key = "stdin";
+    } else {
+      return;
+    }
+    const std::string_view program = std::string_view(e.command[0]);
+    toolFinding(t, i, Severity::Warning, "exec-code-from-input", key,
+                "tool " + t.identity.name + " runs " +
+                    std::string(program.substr(program.rfind('/') + 1)) +
+                    " on code from the model: only the sandbox limits what it does; prefer a "
+                    "fixed script with typed parameters");
   }
 
   void param(std::size_t i, const ToolConfig& t, const std::string& name,

@@ -14,7 +14,12 @@
 //   http-private-target: warning  an http tool allowed to reach private/loopback addresses
 //   inline-secret: error       a credential written into the file instead of ${env:NAME}
 //                              (headers, secret_query, URLs with a password)
-//   missing-rate: warning      a tool calling an external API (http) or writing, with no rate
+//   exec-without-scopes: warning  an exec tool without required scopes
+//   exec-code-from-input: warning an exec tool running a shell or interpreter on code from the
+//                              model (/bin/sh -c {x}, python3 - with stdin = "{x}"): only the
+//                              sandbox contains it
+//   missing-rate: warning      a tool calling an external API (http), writing or running a
+//                              program (exec), with no rate
 //   audit-off: warning         no audit log ([audit] path empty)
 
 #include <cstdint>

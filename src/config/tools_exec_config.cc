@@ -14,7 +14,7 @@
 // the baseline (namespaces, no-new-privs, seccomp, Landlock, rlimits) is always required.
 // `network` exists only to be false: exec tools never have a network.
 
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -188,7 +188,8 @@ void reportCheck(TableReader& r, const tools::ExecToolOptions& options) {
   // The program is looked up inside the sandbox, where host paths appear at the same place:
   // one that is not an executable file here will not run there either.
   const std::string& program = options.command[0];
-  if (::access(program.c_str(), X_OK) != 0 || std::filesystem::is_directory(program)) {
+  struct stat st {};
+  if (::stat(program.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) {
     r.error(*r.node().get("command")->as_array()->get(0), "command[0]",
             program + " is not an executable file");
   }
