@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
+#include <fstream>
 #include <variant>
 
 #include "config/config.h"
@@ -199,6 +200,33 @@ TEST_F(ExecConfig, SecretReferenceIsRefused) {
   EXPECT_NE(errorsOf(tool("command = [\"/bin/echo\", \"${env:API_KEY}\"]\n"))
                 .find("${env:NAME} is allowed only in keys that take secrets"),
             std::string::npos);
+}
+
+TEST_F(ExecConfig, ExampleFileExecEntryLoads) {
+  // The commented exec entry of examples/bastion.toml (every key) loads once uncommented, with
+  // its input directory pointed at one that exists here.
+  std::ifstream in(std::string(BASTION_SOURCE_DIR) + "/examples/bastion.toml");
+  ASSERT_TRUE(in);
+  std::string line;
+  std::string entry;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.starts_with("# An exec tool")) {
+      inside = true;
+    } else if (inside && line.starts_with("# ")) {
+      entry += line.substr(2) + "\n";
+    }
+  }
+  ASSERT_FALSE(entry.empty());
+  for (std::size_t at; (at = entry.find("/srv/data")) != std::string::npos;) {
+    entry.replace(at, 9, "/usr/share");
+  }
+  auto r = config::parse(entry, "example.toml");
+  ASSERT_TRUE(r) << r.error().toString() << entry;
+  const auto& o = std::get<ExecToolOptions>(r.value()->tools.at(0).options);
+  EXPECT_EQ(o.command.front(), "/usr/bin/wc");
+  EXPECT_EQ(o.inputs, std::vector<std::string>{"/usr/share"});
+  EXPECT_EQ(o.require, (std::vector<Layer>{Layer::CgroupMemory, Layer::CgroupPids}));
 }
 
 }  // namespace
