@@ -108,7 +108,10 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Command& command, const Polic
   ChildPlan& child = run->child;
   child.mounts = run->mounts.ops;
   child.hostname = kHostname;
-  child.rlimits = planRlimits(policy.limits, run->cgroup_memory != 0);
+  // Not root: the run has its own user namespace, where RLIMIT_NPROC counts only its processes
+  // (pid 1 included), so a fork bomb stops there even without cgroups.
+  const rlim_t nproc = runningAsRoot() ? 0 : rlim_t{policy.limits.pids} + 1;
+  child.rlimits = planRlimits(policy.limits, run->cgroup_memory != 0, nproc);
   child.drop_privileges = true;
   child.clear_groups = runningAsRoot();
   child.no_new_privs = true;

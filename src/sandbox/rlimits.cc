@@ -22,17 +22,21 @@ RlimitSetting clamped(int resource, rlim_t wanted_soft, rlim_t wanted_hard) {
 
 }  // namespace
 
-std::vector<RlimitSetting> planRlimits(const Limits& limits, bool cgroup_memory) {
+std::vector<RlimitSetting> planRlimits(const Limits& limits, bool cgroup_memory, rlim_t nproc) {
   auto cpu_ms = static_cast<std::uint64_t>(limits.cpu.count());
   rlim_t cpu_seconds = (cpu_ms + kMillisPerSecond - 1) / kMillisPerSecond;
   rlim_t address_space = cgroup_memory ? limits.memory_bytes * 2 : limits.memory_bytes;
-  return {
+  std::vector<RlimitSetting> settings{
       clamped(RLIMIT_CPU, cpu_seconds, cpu_seconds + 1),
       clamped(RLIMIT_AS, address_space, address_space),
       clamped(RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes),
       clamped(RLIMIT_NOFILE, limits.open_files, limits.open_files),
       clamped(RLIMIT_CORE, 0, 0),
   };
+  if (nproc != 0) {
+    settings.push_back(clamped(RLIMIT_NPROC, nproc, nproc));
+  }
+  return settings;
 }
 
 int applyRlimits(const std::vector<RlimitSetting>& settings) noexcept {

@@ -1,4 +1,5 @@
-// List processes: only the sandbox's own are visible, and we are alone in the pid namespace.
+// List processes: only the sandbox's own are visible (its init and us), and our parent is that
+// init, not the server.
 #include <ctype.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -19,6 +20,6 @@ int main() {
   }
   closedir(proc);
   printf("processes=%d\n", processes);
-  printf("parent_visible=%s\n", getppid() == 0 ? "no" : "yes");
+  printf("parent=%d\n", static_cast<int>(getppid()));  // 1: the sandbox's own init
   return 0;
 }
