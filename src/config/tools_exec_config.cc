@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <system_error>
 
@@ -33,6 +34,7 @@ constexpr std::chrono::milliseconds kMaxDuration = std::chrono::hours(1);
 constexpr std::uint64_t kMinMemory = std::uint64_t{1} << 20;
 constexpr std::uint64_t kMaxOutput = std::uint64_t{64} << 20;
 constexpr std::uint64_t kMaxTmp = std::uint64_t{4} << 30;
+constexpr std::array<std::string_view, 3> kNeverBound{"/proc", "/sys", "/dev"};
 
 bool validParamName(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
@@ -81,8 +83,16 @@ void readInputs(TableReader& r, std::vector<std::string>& out) {
       continue;
     }
     if (std::any_of(path.begin(), path.end(),
-                    [](const auto& c) { return c == "." || c == ".."; })) {
-      r.error(item, key, "must not contain . or .. components");
+                    [](const auto& c) { return c == "." || c == ".."; }) ||
+        out[i].find("//") != std::string::npos || (out[i].size() > 1 && out[i].back() == '/')) {
+      r.error(item, key, "must be normalized (no . or .. components, // or trailing /)");
+      continue;
+    }
+    // The sandbox has its own /tmp, /proc and /dev, and never shows /sys.
+    if (out[i] == "/tmp" || std::any_of(kNeverBound.begin(), kNeverBound.end(), [&](auto tree) {
+          return out[i] == tree || out[i].starts_with(std::string(tree) + "/");
+        })) {
+      r.error(item, key, "cannot be bound: /tmp, /proc, /sys and /dev are the sandbox's own");
       continue;
     }
     std::error_code ec;

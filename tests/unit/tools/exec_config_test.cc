@@ -190,7 +190,18 @@ TEST_F(ExecConfig, InputsMustBeAbsoluteNormalAndExist) {
   EXPECT_EQ(errorsOf(tool("command = [\"/bin/true\"]\ninputs = [\"data\"]\n")),
             "t.toml:5:11: tools[0].inputs[0]: must be an absolute path\n");
   EXPECT_EQ(errorsOf(tool("command = [\"/bin/true\"]\ninputs = [\"/usr/../etc\"]\n")),
-            "t.toml:5:11: tools[0].inputs[0]: must not contain . or .. components\n");
+            "t.toml:5:11: tools[0].inputs[0]: must be normalized (no . or .. components, // or "
+            "trailing /)\n");
+  EXPECT_EQ(errorsOf(tool("command = [\"/bin/true\"]\ninputs = [\"/usr/\"]\n")),
+            "t.toml:5:11: tools[0].inputs[0]: must be normalized (no . or .. components, // or "
+            "trailing /)\n");
+  for (const char* own : {"/proc/1", "/tmp", "/dev", "/sys/kernel"}) {
+    EXPECT_EQ(
+        errorsOf(tool("command = [\"/bin/true\"]\ninputs = [\"" + std::string(own) + "\"]\n")),
+        "t.toml:5:11: tools[0].inputs[0]: cannot be bound: /tmp, /proc, /sys and /dev are "
+        "the sandbox's own\n")
+        << own;
+  }
   EXPECT_EQ(errorsOf(tool("command = [\"/bin/true\"]\ninputs = [\"/usr\", \"/no/such/dir\"]\n")),
             "t.toml:5:19: tools[0].inputs[1]: does not exist\n");
 }
