@@ -86,4 +86,10 @@ struct AuditVerifyOptions {  // bastion audit verify FILE [--key PUB]
 CLI::App* addAuditCommand(CLI::App& app, AuditVerifyOptions& options);
 int runAuditVerify(const AuditVerifyOptions& options);
 
+struct SandboxOptions {  // bastion sandbox probe [--json]
+  bool json = false;
+};
+CLI::App* addSandboxCommand(CLI::App& app, SandboxOptions& options);
+int runSandboxProbe(const SandboxOptions& options);
+
 }  // namespace bastion::cli

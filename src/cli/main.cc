@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   bastion::cli::ClientsOptions clients;
   bastion::cli::UsersOptions users;
   bastion::cli::AuditVerifyOptions audit;
+  bastion::cli::SandboxOptions sandbox;
   CLI::App* serve_cmd = bastion::cli::addServeCommand(app, serve);
   CLI::App* check_cmd = bastion::cli::addCheckCommand(app, check);
   CLI::App* validate_cmd = bastion::cli::addValidateCommand(app, validate);
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   CLI::App* clients_cmd = bastion::cli::addClientsCommand(app, clients);
   CLI::App* users_cmd = bastion::cli::addUsersCommand(app, users);
   CLI::App* audit_cmd = bastion::cli::addAuditCommand(app, audit);
+  CLI::App* sandbox_cmd = bastion::cli::addSandboxCommand(app, sandbox);
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version and exit");
 
   // CLI11 reports usage problems by exception; this is the one place they are caught.
@@ -65,6 +67,9 @@ int main(int argc, char** argv) {
   }
   if (audit_cmd->parsed()) {
     return bastion::cli::runAuditVerify(audit);
+  }
+  if (sandbox_cmd->parsed()) {
+    return bastion::cli::runSandboxProbe(sandbox);
   }
   if (version_cmd->parsed()) {
     std::cout << "bastion " << kVersion << "\n";
