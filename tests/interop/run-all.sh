@@ -44,6 +44,10 @@ for f in "$fixture" "$bastion"; do
   [[ -x "$f" ]] || { echo "interop: $f missing (build the project first)" >&2; exit 2; }
 done
 rm -rf "$out" && mkdir -p "$out"
+# The suite-wide canary (tests/canary.txt): in every server's environment; it must appear in
+# nothing this run keeps (server logs, conformance logs, client test output).
+BASTION_TEST_CANARY="$(head -n 1 "$root/tests/canary.txt")"
+export BASTION_TEST_CANARY
 
 passed=0
 failed=0
@@ -129,10 +133,11 @@ run_node_tests() {
   mkdir -p "$out/$name"
   BASTION_BIN="$bastion" BASTION_INTEROP_OUT="$out/$name" timeout "$limit" "$node" --test \
     --test-concurrency=1 \
-    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=spec --test-reporter-destination="$out/$name.log" \
     --test-reporter=tap --test-reporter-destination="$tap" \
     "$@"
   status=$?
+  cat "$out/$name.log"
   p="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap")"
   f="$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap")"
   if [[ -z "$p" || -z "$f" ]]; then
@@ -199,6 +204,18 @@ run_node_tests oauth "official TypeScript clients and headless Chromium, OAuth w
   900 "$root"/tests/interop/oauth/*.test.mjs
 run_authorization
 report_next
+
+# The canary check over everything kept (raw, base64 and percent-encoded forms).
+canary_b64="$(printf '%s' "$BASTION_TEST_CANARY" | base64 -w0 | tr -d '=')"
+canary_pct="$(printf '%s' "$BASTION_TEST_CANARY" | sed 's|/|%2F|g; s|+|%2B|g')"
+leaks="$(grep -rlaF -e "$BASTION_TEST_CANARY" -e "${canary_b64%?}" -e "$canary_pct" "$out" || true)"
+if [[ -n "$leaks" ]]; then
+  echo "interop: the canary secret appears in: $leaks"
+  failed=$((failed + 1))
+else
+  echo "== canary: absent from everything under $out"
+  passed=$((passed + 1))
+fi
 
 echo "interop: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

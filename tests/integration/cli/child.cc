@@ -10,8 +10,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
+#include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 extern char** environ;
 
@@ -60,6 +64,17 @@ Child::~Child() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+  if (!eof_ && stdout_ >= 0) {
+    // Whatever is left in the pipe counts too.
+    while (fill(std::chrono::steady_clock::now() + std::chrono::milliseconds(100))) {
+    }
+  }
+  for (const std::string& form : canaryLeaks(transcript_)) {
+    ADD_FAILURE() << "the canary secret (" << form << ") is on the child's stdout";
+  }
+  for (const std::string& form : canaryLeaks(stderrText())) {
+    ADD_FAILURE() << "the canary secret (" << form << ") is in the child's log (stderr)";
+  }
   for (int fd : {stdin_, stdout_, pidfd_}) {
     if (fd >= 0) {
       close(fd);
@@ -95,6 +110,7 @@ bool Child::fill(std::chrono::steady_clock::time_point deadline) {
     return false;
   }
   buffer_.append(chunk, static_cast<std::size_t>(n));
+  transcript_.append(chunk, static_cast<std::size_t>(n));
   return true;
 }
 
@@ -152,6 +168,78 @@ RunResult run(const std::vector<std::string>& argv, std::string_view input) {
   r.exit_code = child.wait(std::chrono::seconds(30)).value_or(-1);
   r.err = child.stderrText();
   return r;
+}
+
+namespace {
+
+std::string base64(std::string_view in, bool url) {
+  const char* alphabet = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (const char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out += alphabet[(acc >> bits) & 63U];
+    }
+  }
+  if (bits > 0) {
+    out += alphabet[(acc << (6 - bits)) & 63U];
+  }
+  return out;  // unpadded: a prefix of the padded form too
+}
+
+std::string percentEncoded(std::string_view in) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15U];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> canaryLeaks(std::string_view text) {
+  const char* canary = std::getenv("BASTION_TEST_CANARY");
+  std::vector<std::string> leaks;
+  if (canary == nullptr || *canary == '\0') {
+    return leaks;
+  }
+  const std::string value = canary;
+  // The value inside a base64 blob, at each of the three alignments: the characters that
+  // depend on the value alone (not on its neighbours).
+  auto embedded = [&](std::size_t offset, bool url) {
+    const std::string encoded = base64(std::string(offset, '\x01') + value, url);
+    const std::size_t first = (offset * 8 + 5) / 6;
+    const std::size_t end = (offset + value.size()) * 8 / 6;
+    return encoded.substr(first, end - first);
+  };
+  const std::vector<std::pair<std::string, std::string>> forms{
+      {"raw", value},
+      {"base64", embedded(0, false)},
+      {"base64 at offset 1", embedded(1, false)},
+      {"base64 at offset 2", embedded(2, false)},
+      {"base64url", embedded(0, true)},
+      {"percent-encoded", percentEncoded(value)},
+  };
+  for (const auto& [name, form] : forms) {
+    if (!form.empty() && text.find(form) != std::string_view::npos) {
+      leaks.push_back(name);
+    }
+  }
+  return leaks;
 }
 
 }  // namespace bastion::testing

@@ -2,6 +2,12 @@
 // A child process with pipes on stdin and stdout and stderr captured to a file: for tests that
 // run the real `bastion` binary. Every wait is bounded; a hung child fails the test and is
 // killed by the destructor.
+//
+// The suite-wide canary: ctest gives every test BASTION_TEST_CANARY (a secret-shaped value;
+// tests/CMakeLists.txt), every child inherits it, and configs under test may reference it as
+// ${env:BASTION_TEST_CANARY}. When the child is destroyed, everything it wrote (stdout: results
+// and errors; stderr: its log) is searched for the value and its base64 and percent-encoded
+// forms; any of them fails the test that ran it.
 
 #include <sys/types.h>
 
@@ -39,6 +45,7 @@ class Child {
   int stdout_ = -1;
   std::string stderr_path_;
   std::string buffer_;
+  std::string transcript_;  // all of stdout, for the canary check
   bool eof_ = false;
   std::optional<int> status_;
 };
@@ -50,5 +57,9 @@ struct RunResult {
   std::string err;
 };
 RunResult run(const std::vector<std::string>& argv, std::string_view input = {});
+
+// The forms of BASTION_TEST_CANARY found in `text` ("raw", "base64", ...); empty when the
+// variable is unset or nothing leaked.
+std::vector<std::string> canaryLeaks(std::string_view text);
 
 }  // namespace bastion::testing

@@ -5,10 +5,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "integration/cli/child.h"
 
@@ -118,13 +121,13 @@ TEST(CliCheck, BadConfigPrintsPositionedErrors) {
 // check summarizes the auth setup and names the secret's variable, never its value.
 TEST(CliCheck, IntrospectionSecretIsNeverPrinted) {
   ::setenv("BASTION_CLI_TEST_SECRET", "hunter2-do-not-print", 1);
-  const std::string path = tempFile(
-      "introspection.toml",
-      "[server]\nlisten = \"127.0.0.1:8080\"\n[auth]\nmode = \"introspection\"\n"
-      "[auth.scope_implications]\n\"files:write\" = [\"files:read\"]\n"
-      "[auth.introspection]\nissuer = \"https://as.example\"\n"
-      "endpoint = \"https://as.example/introspect\"\nclient_id = \"bastion\"\n"
-      "client_secret_env = \"BASTION_CLI_TEST_SECRET\"\n");
+  const std::string path =
+      tempFile("introspection.toml",
+               "[server]\nlisten = \"127.0.0.1:8080\"\n[auth]\nmode = \"introspection\"\n"
+               "[auth.scope_implications]\n\"files:write\" = [\"files:read\"]\n"
+               "[auth.introspection]\nissuer = \"https://as.example\"\n"
+               "endpoint = \"https://as.example/introspect\"\nclient_id = \"bastion\"\n"
+               "client_secret_env = \"BASTION_CLI_TEST_SECRET\"\n");
   auto r = run({kExe, "check", "--config", path});
   ::unsetenv("BASTION_CLI_TEST_SECRET");
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -207,11 +210,11 @@ TEST(CliServe, RejectsAuthNoneOnPublicListen) {
 TEST(CliServe, StdioRefusesToStartWithoutItsTokenVariable) {
   ::unsetenv("BASTION_CLI_TEST_TOKEN");
   const std::string store = ::testing::TempDir() + "/bastion-cli-stdio-token.db";
-  const std::string path = tempFile(
-      "stdio-token.toml",
-      "[server]\npublic_url = \"http://127.0.0.1:1/mcp\"\n[auth]\nmode = \"embedded\"\n"
-      "[auth.stdio]\ntoken_env = \"BASTION_CLI_TEST_TOKEN\"\n[store]\nurl = \"sqlite://" +
-          store + "\"\n");
+  const std::string path =
+      tempFile("stdio-token.toml",
+               "[server]\npublic_url = \"http://127.0.0.1:1/mcp\"\n[auth]\nmode = \"embedded\"\n"
+               "[auth.stdio]\ntoken_env = \"BASTION_CLI_TEST_TOKEN\"\n[store]\nurl = \"sqlite://" +
+                   store + "\"\n");
   auto unset = run({kExe, "serve", "--stdio", "--config", path});
   EXPECT_EQ(unset.exit_code, 1);
   EXPECT_NE(unset.err.find("stdio needs a bearer token in the environment variable "
@@ -268,7 +271,8 @@ TEST(CliServe, DefaultIsTheEmbeddedAuthorizationServer) {
       << response;
   std::string prm = httpExchange(std::stoi(port),
                                  "GET /.well-known/oauth-protected-resource/mcp HTTP/1.1\r\nHost: "
-                                 "127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n");
+                                 "127.0.0.1:" +
+                                     port + "\r\nConnection: close\r\n\r\n");
   EXPECT_NE(prm.find("\"authorization_servers\":[\"http://127.0.0.1:" + port + "\"]"),
             std::string::npos)
       << prm;
@@ -329,6 +333,46 @@ TEST(CliServe, HttpServesAndStopsOnSigterm) {
   child.signal(SIGTERM);
   EXPECT_EQ(child.wait(std::chrono::seconds(20)), 0) << child.stderrText();
   EXPECT_EQ(child.readAll(std::chrono::seconds(5)), "") << "nothing but logs, and only on stderr";
+}
+
+}  // namespace
+}  // namespace bastion::testing
+
+namespace bastion::testing {
+namespace {
+
+// The suite-wide canary check itself: the value is found raw, percent-encoded, and inside a
+// base64 blob at any alignment; text without it passes.
+TEST(Canary, CheckFindsTheSecretInEveryEncoding) {
+  const char* canary = std::getenv("BASTION_TEST_CANARY");
+  ASSERT_NE(canary, nullptr) << "ctest sets BASTION_TEST_CANARY for every test";
+  const std::string value = canary;
+  EXPECT_TRUE(canaryLeaks("nothing secret here").empty());
+  EXPECT_EQ(canaryLeaks("token=" + value + ";"), std::vector<std::string>{"raw"});
+  for (const std::string& prefix : {std::string(""), std::string("a"), std::string("ab")}) {
+    // base64 of prefix + value + suffix, computed by the shell-independent encoder below.
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const std::string plain = prefix + value + "xyz";
+    std::string encoded;
+    for (std::size_t i = 0; i < plain.size(); i += 3) {
+      std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(plain[i])) << 16;
+      if (i + 1 < plain.size())
+        n |= static_cast<std::uint32_t>(static_cast<unsigned char>(plain[i + 1])) << 8;
+      if (i + 2 < plain.size()) n |= static_cast<unsigned char>(plain[i + 2]);
+      encoded += kAlphabet[(n >> 18) & 63];
+      encoded += kAlphabet[(n >> 12) & 63];
+      encoded += i + 1 < plain.size() ? kAlphabet[(n >> 6) & 63] : '=';
+      encoded += i + 2 < plain.size() ? kAlphabet[n & 63] : '=';
+    }
+    EXPECT_FALSE(canaryLeaks("Basic " + encoded).empty()) << "prefix of " << prefix.size();
+  }
+  std::string percent;
+  for (char c : value) {
+    percent += c == '/' ? std::string("%2F") : c == '+' ? std::string("%2B") : std::string(1, c);
+  }
+  ASSERT_NE(percent, value) << "the canary should hold a character that URLs encode";
+  EXPECT_EQ(canaryLeaks("q=" + percent), std::vector<std::string>{"percent-encoded"});
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -22,7 +23,10 @@ namespace json = boost::json;
 using std::chrono::seconds;
 
 const std::string kExe = BASTION_EXE;
-constexpr const char* kCanary = "canary-7f3e9c1d-secret-value";
+// The suite-wide canary when ctest runs us (so Child's own check covers this secret too).
+const std::string kCanary = std::getenv("BASTION_TEST_CANARY") != nullptr
+                                ? std::getenv("BASTION_TEST_CANARY")
+                                : "canary-7f3e9c1d-secret-value";
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -59,7 +63,7 @@ scopes = ["weather"]
 rate = "30/minute"
 )";
     std::ofstream(dir_ / "bastion.toml") << config;
-    ::setenv("BASTION_SHOP_CANARY", kCanary, 1);
+    ::setenv("BASTION_SHOP_CANARY", kCanary.c_str(), 1);
   }
   void TearDown() override {
     ::unsetenv("BASTION_SHOP_CANARY");

@@ -90,7 +90,15 @@ class SandboxEscape : public ::testing::Test {
     }
     auto r = launcher_->run(c, p);
     EXPECT_TRUE(r) << name << ": " << (r ? "" : r.error().message);
-    return r ? r.value() : RunResult{};
+    if (!r) {
+      return RunResult{};
+    }
+    // The suite-wide canary (a secret in the server's environment) never reaches the sandbox.
+    if (const char* canary = std::getenv("BASTION_TEST_CANARY"); canary != nullptr && *canary) {
+      EXPECT_EQ(r.value().stdout_data.find(canary), std::string::npos) << name;
+      EXPECT_EQ(r.value().stderr_data.find(canary), std::string::npos) << name;
+    }
+    return r.value();
   }
 
   // The program ran to its end (exit 0) and printed exactly `expected`.
@@ -146,6 +154,22 @@ TEST_F(SandboxEscape, ServerEnvironmentCannotBeRead) {
   expectOutput(run("proc_environ", {std::to_string(::getpid())}),
                "server_environ=ENOENT\ncanary=absent\n");
   ::unsetenv("BASTION_SANDBOX_CANARY");
+}
+
+TEST_F(SandboxEscape, EnvironmentIsExactlyThePolicys) {
+  // Nothing of the server's environment (its API keys, the suite's canary) is inherited: env
+  // prints exactly the variables the policy lists.
+  ASSERT_EQ(::setenv("BASTION_SANDBOX_CANARY", "canary-7f3a", 1), 0);
+  Command c;
+  c.argv = {"/usr/bin/env"};
+  auto r = launcher_->run(c, policy());
+  ::unsetenv("BASTION_SANDBOX_CANARY");
+  ASSERT_TRUE(r) << r.error().message;
+  std::string expected;
+  for (const std::string& variable : policy().env) {
+    expected += variable + "\n";
+  }
+  EXPECT_EQ(r.value().stdout_data, expected);
 }
 
 TEST_F(SandboxEscape, HostProcessesAreInvisible) {

@@ -27,5 +27,5 @@ chmod -R a+rX "$work"
 cd "$work"
 env -i PATH=/usr/bin:/bin HOME=/nonexistent \
   BASTION_SANDBOX_CASES_DIR="$work/cases" BASTION_SANDBOX_SETUID="$work/setuid/setuid_print" \
-  ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
+  BASTION_TEST_CANARY="${BASTION_TEST_CANARY:-}" ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
   setpriv --reuid="$user" --regid="$user" --clear-groups -- "$work/escape_test" "$@"
