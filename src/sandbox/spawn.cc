@@ -62,22 +62,24 @@ bool runningAsRoot() { return geteuid() == 0; }
 
 Result<SandboxChild> spawnSandbox(ChildPlan& plan, std::uint64_t clone_flags,
                                   const std::function<Result<void>(pid_t)>& before_go) {
-  auto start = makePipe();
-  auto report = makePipe();
-  if (!start || !report) {
-    return !start ? start.error() : report.error();
+  auto start_pipe = makePipe();
+  auto report_pipe = makePipe();
+  if (!start_pipe || !report_pipe) {
+    return !start_pipe ? start_pipe.error() : report_pipe.error();
   }
-  plan.start_fd = start->read.get();
-  plan.report_fd = report->write.get();
+  Pipe start = std::move(start_pipe).value();
+  Pipe report = std::move(report_pipe).value();
+  plan.start_fd = start.read.get();
+  plan.report_fd = report.write.get();
   const bool user_ns = !runningAsRoot();
   auto process =
       ChildProcess::spawn(clone_flags | (user_ns ? CLONE_NEWUSER : 0), &childMain, &plan);
   if (!process) {
     return process.error();
   }
-  SandboxChild child{std::move(process).value(), std::move(report->read)};
-  start->read.reset();
-  report->write.reset();
+  SandboxChild child{std::move(process).value(), std::move(report.read)};
+  start.read.reset();
+  report.write.reset();
   if (user_ns) {
     if (auto maps = writeIdMaps(child.process.pid()); !maps) {
       return maps.error();  // ~ChildProcess kills and reaps
@@ -88,7 +90,7 @@ Result<SandboxChild> spawnSandbox(ChildPlan& plan, std::uint64_t clone_flags,
       return ready.error();
     }
   }
-  if (!writeAll(start->write.get(), "g")) {
+  if (!writeAll(start.write.get(), "g")) {
     return systemError("starting the child", errno);
   }
   return child;
