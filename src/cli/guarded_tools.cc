@@ -10,7 +10,9 @@
 #include "cli/log.h"
 #include "guard/secrets.h"
 #include "policy/rate_limit.h"
+#include "sandbox/sandbox.h"
 #include "tools/demo.h"
+#include "tools/exec.h"
 #include "tools/files.h"
 #include "tools/http.h"
 #include "tools/sql.h"
@@ -35,8 +37,42 @@ Result<void> checkEnvironment(const config::Config& c, const guard::EnvLookup& e
   return {};
 }
 
+// The one launcher every exec tool shares, created with the first exec tool (a server without
+// exec tools never probes the host).
+class LauncherOnce {
+ public:
+  Result<std::shared_ptr<sandbox::Launcher>> get() {
+    if (!launcher_) {
+      auto created = sandbox::Launcher::create();
+      if (!created) {
+        return Error(created.error().code, "sandbox: " + created.error().message);
+      }
+      launcher_ = std::move(created).value();
+    }
+    return launcher_;
+  }
+
+ private:
+  std::shared_ptr<sandbox::Launcher> launcher_;
+};
+
+// No silent downgrade: every layer the tool requires must work on this host, or the server
+// does not start (the launcher checks again on every run).
+Result<mcp::ToolSpec> makeExecTool(const config::ToolConfig& t,
+                                   const tools::ExecToolOptions& options, LauncherOnce& launcher) {
+  if (auto ok = sandbox::checkPolicy(tools::execPolicy(options)); !ok) {
+    return Error(ok.error().code, "sandbox: " + ok.error().message);
+  }
+  auto l = launcher.get();
+  if (!l) {
+    return l.error();
+  }
+  return tools::makeExecTool(t.identity, options, std::move(l).value());
+}
+
 Result<mcp::ToolSpec> makeTool(const config::ToolConfig& t, guard::Secrets& secrets,
-                               const std::shared_ptr<tools::Databases>& databases) {
+                               const std::shared_ptr<tools::Databases>& databases,
+                               LauncherOnce& launcher) {
   return std::visit(
       [&](const auto& options) -> Result<mcp::ToolSpec> {
         using T = std::decay_t<decltype(options)>;
@@ -47,8 +83,7 @@ Result<mcp::ToolSpec> makeTool(const config::ToolConfig& t, guard::Secrets& secr
         } else if constexpr (std::is_same_v<T, tools::HttpToolOptions>) {
           return tools::makeHttpTool(t.identity, options, secrets);
         } else {
-          // Fail closed until the sandbox launcher is part of the build.
-          return Error(1, "exec tools need the sandbox launcher, which this build lacks");
+          return makeExecTool(t, options, launcher);
         }
       },
       t.options);
@@ -108,10 +143,11 @@ Result<GuardedTools> buildGuardedTools(const config::Config& c) {
       return r.error();
     }
   }
+  LauncherOnce launcher;
   for (std::size_t i = 0; i < c.tools.size(); ++i) {
     const config::ToolConfig& t = c.tools[i];
     const std::string where = "tools[" + std::to_string(i) + "] (" + t.identity.name + "): ";
-    auto spec = makeTool(t, secrets, databases);
+    auto spec = makeTool(t, secrets, databases, launcher);
     if (!spec) {
       return Error(spec.error().code, where + spec.error().message);
     }
