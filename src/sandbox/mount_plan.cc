@@ -114,7 +114,9 @@ void planNewRoot(Planner& p) {
 
 void planSystemMounts(Planner& p, const Limits& limits) {
   p.makeDirs("/tmp");
-  p.mount(SetupStep::MountTmp, "tmpfs", "/tmp", "tmpfs", kSafe | MS_NOEXEC,
+  // Executable, as Landlock's /tmp rule is: compile-and-run tools need it, and ld.so would run
+  // a merely readable file anyway. nosuid and no_new_privs keep it from raising privileges.
+  p.mount(SetupStep::MountTmp, "tmpfs", "/tmp", "tmpfs", kSafe,
           "mode=1777,size=" + std::to_string(limits.tmp_bytes));
   p.makeDirs("/proc");
   p.mount(SetupStep::MountProc, "proc", "/proc", "proc", kSafe | MS_NOEXEC);

@@ -333,6 +333,16 @@ TEST_F(LauncherTest, OnlyStdioIsInherited) {
   EXPECT_EQ(r.stdout_data, "0 1 2 3 ");
 }
 
+// Filling /tmp stops at its size (ENOSPC); the run itself completes normally.
+TEST_F(LauncherTest, FillingTmpStopsAtItsSize) {
+  Policy policy;
+  policy.limits.tmp_bytes = std::uint64_t{1} << 20;
+  RunResult r = sh("head -c 3000000 /dev/zero > /tmp/fill; echo rc=$?; wc -c < /tmp/fill", policy);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_data, "rc=1\n1048576\n");
+  EXPECT_NE(r.stderr_data.find("No space left on device"), std::string::npos) << r.stderr_data;
+}
+
 bool hostHas(Layer layer) {
   for (const LayerStatus& s : probe()) {
     if (s.layer == layer) {

@@ -169,7 +169,7 @@ TEST(MountPlanTest, StepsInOrder) {
   EXPECT_EQ(plan.value().read_exec_paths, (std::vector<std::string>{"/usr", "/etc/passwd"}));
 }
 
-// /tmp is a tmpfs of exactly limits.tmp_bytes, noexec.
+// /tmp is a tmpfs of exactly limits.tmp_bytes, nosuid and nodev.
 TEST(MountPlanTest, TmpIsSizeCapped) {
   Limits limits;
   limits.tmp_bytes = 12345678;
@@ -182,7 +182,8 @@ TEST(MountPlanTest, TmpIsSizeCapped) {
   });
   ASSERT_NE(it, ops.end());
   EXPECT_EQ(it->data, "mode=1777,size=12345678");
-  EXPECT_NE(it->flags & MS_NOEXEC, 0U);
+  EXPECT_NE(it->flags & MS_NOSUID, 0U);
+  EXPECT_NE(it->flags & MS_NODEV, 0U);
 }
 
 // A symlinked default such as /bin -> usr/bin is recreated, never bound through.
