@@ -210,41 +210,21 @@ LimitHit whichLimit(const RunResult& r, LimitHit stopped, const Cgroup* cgroup, 
   return LimitHit::None;
 }
 
-class SandboxLauncher final : public Launcher {
- public:
-  explicit SandboxLauncher(SeccompProgram seccomp) : seccomp_(std::move(seccomp)) {}
-
-  Result<RunResult> run(const Command& command, const Policy& policy,
-                        const RunOptions& options) override;
-
- private:
-  const SeccompProgram seccomp_;  // immutable after create: shared by concurrent runs
+// What the parent saw of one sandbox, from clone to reap.
+struct Finished {
+  PumpResult io;
+  ExitStatus pid1;
+  std::vector<ChildReport> reports;
+  std::chrono::microseconds duration{0};
 };
 
-Result<RunResult> SandboxLauncher::run(const Command& command, const Policy& policy,
-                                       const RunOptions& options) {
-  if (auto ok = checkCommand(command); !ok) {
-    return ok.error();
-  }
-  if (auto ok = checkPolicy(policy); !ok) {
-    return ok.error();
-  }
-  auto prepared = prepare(command, policy, seccomp_);
-  if (!prepared) {
-    return prepared.error();
-  }
-  PreparedRun& run = *prepared.value();
-  auto cgroup = makeCgroup(run);  // outlives the child: destroyed after it is reaped
-  auto stdio = makeStdio();
-  if (!cgroup || !stdio) {
-    return !cgroup ? cgroup.error() : stdio.error();
-  }
-  Cgroup* group = cgroup.value().get();
-  StdioPipes& pipes = stdio.value();
+// Clones the sandbox, feeds and drains it under the limits, reaps it. The child never outlives
+// this function (ChildProcess kills and reaps on every return path).
+Result<Finished> execute(PreparedRun& run, Cgroup* group, StdioPipes& pipes, const Command& command,
+                         const Limits& limits, const RunOptions& options) {
   run.child.stdin_fd = pipes.in_read.get();
   run.child.stdout_fd = pipes.out_write.get();
   run.child.stderr_fd = pipes.err_write.get();
-
   const Clock::time_point started = Clock::now();
   auto spawned = spawnSandbox(run.child, kSandboxNamespaces, [group](pid_t pid) -> Result<void> {
     return group != nullptr ? group->add(pid) : Result<void>{};
@@ -253,52 +233,83 @@ Result<RunResult> SandboxLauncher::run(const Command& command, const Policy& pol
     return spawned.error();
   }
   SandboxChild& child = spawned.value();
-  pipes.in_read.reset();
+  pipes.in_read.reset();  // the child holds its own copies
   pipes.out_write.reset();
   pipes.err_write.reset();
-
-  auto pumped =
-      pumpUntilExit(child.process, std::move(pipes.parent), command.stdin_data,
-                    policy.limits.output_bytes, started + policy.limits.timeout, options.cancelled);
+  auto pumped = pumpUntilExit(child.process, std::move(pipes.parent), command.stdin_data,
+                              limits.output_bytes, started + limits.timeout, options.cancelled);
   if (group != nullptr && (!pumped || pumped.value().stopped != LimitHit::None)) {
     group->killAll();
   }
   auto status = child.process.wait();
-  const auto duration =
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
   if (!pumped || !status) {
     return !pumped ? pumped.error() : status.error();
   }
-  std::vector<ChildReport> reports = readReports(child.reports.get());
-  PumpResult& io = pumped.value();
-  if (auto failure = setupFailure(reports)) {
+  return Finished{std::move(pumped).value(), status.value(), readReports(child.reports.get()),
+                  std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started)};
+}
+
+Result<RunResult> toRunResult(Finished& done, const Cgroup* group, rlim_t cpu_soft_seconds) {
+  if (auto failure = setupFailure(done.reports)) {
     return *failure;
   }
-
   RunResult result;
-  result.stdout_data = std::move(io.out.data);
-  result.stderr_data = std::move(io.err.data);
-  result.stdout_truncated = io.out.truncated;
-  result.stderr_truncated = io.err.truncated;
-  result.duration = duration;
+  result.stdout_data = std::move(done.io.out.data);
+  result.stderr_data = std::move(done.io.err.data);
+  result.stdout_truncated = done.io.out.truncated;
+  result.stderr_truncated = done.io.err.truncated;
+  result.duration = done.duration;
   std::int64_t cpu_us = 0;
-  const ChildReport* ended = commandEnded(reports);
-  if (ended != nullptr) {
+  if (const ChildReport* ended = commandEnded(done.reports)) {
     cpu_us = ended->detail;
     if (WIFEXITED(ended->value)) {
       result.exit_code = WEXITSTATUS(ended->value);
     } else {
       result.signal = WTERMSIG(ended->value);
     }
-  } else if (status.value().signal) {
-    result.signal = status.value().signal;  // pid 1 itself was killed (timeout, cancel, OOM)
+  } else if (done.pid1.signal) {
+    result.signal = done.pid1.signal;  // pid 1 itself was killed (timeout, cancel, OOM)
   } else {
     return Error(SandboxError::SetupFailed,
                  "sandbox setup failed: the sandbox ended without a report");
   }
-  result.limit = whichLimit(result, io.stopped, group, cpu_us, cpuSoftSeconds(run));
+  result.limit = whichLimit(result, done.io.stopped, group, cpu_us, cpu_soft_seconds);
   return result;
 }
+
+class SandboxLauncher final : public Launcher {
+ public:
+  explicit SandboxLauncher(SeccompProgram seccomp) : seccomp_(std::move(seccomp)) {}
+
+  Result<RunResult> run(const Command& command, const Policy& policy,
+                        const RunOptions& options) override {
+    if (auto ok = checkCommand(command); !ok) {
+      return ok.error();
+    }
+    if (auto ok = checkPolicy(policy); !ok) {
+      return ok.error();
+    }
+    auto prepared = prepare(command, policy, seccomp_);
+    if (!prepared) {
+      return prepared.error();
+    }
+    PreparedRun& run = *prepared.value();
+    auto cgroup = makeCgroup(run);  // declared first: destroyed after the child is reaped
+    auto stdio = makeStdio();
+    if (!cgroup || !stdio) {
+      return !cgroup ? cgroup.error() : stdio.error();
+    }
+    Cgroup* group = cgroup.value().get();
+    auto done = execute(run, group, stdio.value(), command, policy.limits, options);
+    if (!done) {
+      return done.error();
+    }
+    return toRunResult(done.value(), group, cpuSoftSeconds(run));
+  }
+
+ private:
+  const SeccompProgram seccomp_;  // immutable after create: shared by concurrent runs
+};
 
 }  // namespace
 
