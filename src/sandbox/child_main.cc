@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "sandbox/child_process.h"
 #include "sandbox/privileges.h"
 #include "sandbox/setup_report.h"
 
@@ -103,9 +104,6 @@ int restrictSelf(const ChildPlan& plan) noexcept {
   if (int err = setHostname(plan)) {
     return fail(plan, SetupStep::Hostname, err);
   }
-  if (int err = applyRlimits(plan.rlimits)) {
-    return fail(plan, SetupStep::Rlimits, err);
-  }
   if (plan.drop_privileges) {
     if (int err = dropBoundingSet()) {
       return fail(plan, SetupStep::DropBoundingSet, err);
@@ -135,14 +133,21 @@ int restrictSelf(const ChildPlan& plan) noexcept {
   return 0;
 }
 
+// The command's process (pid 2). The rlimits are set here, not in pid 1: pid 1 is a copy of
+// the server, whose address space may already exceed the limit (and a sanitizer runtime in it
+// still maps memory).
 [[noreturn]] void execCommand(const ChildPlan& plan) noexcept {
+  if (int err = applyRlimits(plan.rlimits)) {
+    writeReport(plan.report_fd, SetupStep::Rlimits, err);
+    exitChild(kSetupFailedExit);
+  }
   if (int err = closeAllExcept(std::array<int, 4>{0, 1, 2, plan.report_fd})) {
     writeReport(plan.report_fd, SetupStep::CloseFds, err);
-    _exit(kSetupFailedExit);
+    exitChild(kSetupFailedExit);
   }
   execve(plan.argv[0], plan.argv.data(), plan.envp.data());
   writeReport(plan.report_fd, SetupStep::Exec, errno);
-  _exit(kSetupFailedExit);
+  exitChild(kSetupFailedExit);
 }
 
 // pid 1 after the fork: reap everything until the command itself ends, then report it.
@@ -190,7 +195,9 @@ int childMain(void* context) noexcept {
     return rc;
   }
   if (plan.argv.empty()) {
-    return 0;
+    // The probe: no command, but the rlimits are tried as the command's process would.
+    int err = applyRlimits(plan.rlimits);
+    return err == 0 ? 0 : fail(plan, SetupStep::Rlimits, err);
   }
   // A plain fork (clone with SIGCHLD only; the seccomp filter allows it).
   long pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);

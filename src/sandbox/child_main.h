@@ -5,8 +5,10 @@
 //   stdio -> close every other fd -> die with the parent -> wait for the parent's "go" (it has
 //   written the id maps and added us to the cgroup) -> mount plan (private mounts, tmpfs root,
 //   pivot_root, /tmp, /proc, /dev, read-only binds, old root detached, chdir) -> hostname ->
-//   rlimits -> bounding set -> identity (nobody) -> capabilities -> no-new-privs -> Landlock ->
-//   seccomp (last: it would refuse the mount steps) -> fork the command.
+//   bounding set -> identity (nobody) -> capabilities -> no-new-privs -> Landlock -> seccomp
+//   (last: it would refuse the mount steps) -> fork; the command's process sets the rlimits
+//   (pid 1, a copy of the server, is not held to the command's address-space limit), closes
+//   everything but stdio and execs.
 //
 // Why a fork: the kernel shields a pid namespace's init from signals it has no handler for when
 // they come from inside, including SIGXCPU/SIGKILL from RLIMIT_CPU, SIGXFSZ and a command

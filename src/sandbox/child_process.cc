@@ -67,6 +67,12 @@ class BlockAllSignals {
 
 }  // namespace
 
+void exitChild(int code) noexcept {
+  for (;;) {
+    syscall(SYS_exit_group, code);
+  }
+}
+
 Result<ChildProcess> ChildProcess::spawn(std::uint64_t clone_flags, ChildMain child_main,
                                          void* context) {
   int pidfd = -1;
@@ -79,9 +85,9 @@ Result<ChildProcess> ChildProcess::spawn(std::uint64_t clone_flags, ChildMain ch
     BlockAllSignals blocked;
     pid = syscall(SYS_clone3, &args, sizeof(args));
     if (pid == 0) {
-      // The child: only async-signal-safe code from here to _exit.
+      // The child: only async-signal-safe code from here to exitChild.
       resetSignals();
-      _exit(child_main(context));
+      exitChild(child_main(context));
     }
   }
   if (pid < 0) {

@@ -19,6 +19,11 @@ struct ExitStatus {
   std::optional<int> signal;
 };
 
+// Ends a child made by ChildProcess::spawn: the exit_group system call itself. Not _exit():
+// sanitizers intercept it and run their end-of-process checks, which in a raw clone of a
+// multi-threaded parent see the parent's other threads as leaked.
+[[noreturn]] void exitChild(int code) noexcept;
+
 class ChildProcess {
  public:
   // Runs in the child, on a copy of the parent's memory, with every signal blocked and every

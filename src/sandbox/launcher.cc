@@ -271,7 +271,8 @@ Result<RunResult> toRunResult(Finished& done, const Cgroup* group, rlim_t cpu_so
     result.signal = done.pid1.signal;  // pid 1 itself was killed (timeout, cancel, OOM)
   } else {
     return Error(SandboxError::SetupFailed,
-                 "sandbox setup failed: the sandbox ended without a report");
+                 "sandbox setup failed: the sandbox ended without a report (exit code " +
+                     std::to_string(done.pid1.exit_code.value_or(-1)) + ")");
   }
   result.limit = whichLimit(result, done.io.stopped, group, cpu_us, cpu_soft_seconds);
   return result;
