@@ -74,6 +74,14 @@ TEST_F(LauncherTest, CatEchoesStdin) {
   EXPECT_EQ(r.stdout_data, input);
 }
 
+// A command that exits without reading its input: the rest of stdin is dropped, no SIGPIPE
+// reaches the caller (this test process does not ignore SIGPIPE), the exit code is the command's.
+TEST_F(LauncherTest, UnreadStdinIsNotAnError) {
+  RunResult r = mustRun(cmd({"/bin/sh", "-c", "exit 3"}, std::string(4 << 20, 'x')));
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.limit, LimitHit::None);
+}
+
 // Exit codes and stderr come back apart from stdout.
 TEST_F(LauncherTest, ExitCodeAndStderr) {
   RunResult r = sh("echo out; echo err >&2; exit 7");
@@ -231,11 +239,13 @@ TEST_F(LauncherTest, MinimalDev) {
   EXPECT_EQ(r.stdout_data, "null\nzero\nurandom\nfd\nstdin\n 00 00 00 00\nrandom\n");
 }
 
-// The loopback interface is down: the only interface and not up.
+// The network namespace has only the loopback interface, and it is down: no local address
+// (127.0.0.1 is in the routing tables only once lo is up).
 TEST_F(LauncherTest, NetworkHasOnlyDownedLoopback) {
-  RunResult r = sh("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '");
-  EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.stdout_data, "lo\n");
+  RunResult r = sh(
+      "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; "
+      "grep -c 127.0.0.1 /proc/net/fib_trie");
+  EXPECT_EQ(r.stdout_data, "lo\n0\n");
 }
 
 // A command that does not exist inside the sandbox is ExecFailed.
