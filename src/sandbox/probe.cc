@@ -44,10 +44,9 @@ std::string tryInChild(ChildPlan plan, std::uint64_t flags) {
   return {};
 }
 
-LayerStatus probeNamespace(Layer layer, std::uint64_t flag, const char* what) {
+LayerStatus probeNamespace(Layer layer, std::uint64_t flag, const char* detail) {
   std::string why = tryInChild(ChildPlan{}, flag);
-  return why.empty() ? status(layer, true, std::string(what) + " namespace")
-                     : status(layer, false, why);
+  return why.empty() ? status(layer, true, detail) : status(layer, false, why);
 }
 
 LayerStatus probeUserNamespace() {
@@ -55,9 +54,9 @@ LayerStatus probeUserNamespace() {
     // spawnSandbox adds a user namespace only when not root; try one explicitly.
     std::string why = tryInChild(ChildPlan{}, CLONE_NEWUSER);
     return status(Layer::UserNamespace, why.empty(),
-                  why.empty() ? "available (not used: running as root)" : why);
+                  why.empty() ? "user namespace available (not used: running as root)" : why);
   }
-  return probeNamespace(Layer::UserNamespace, 0, "user (uid/gid mapped to nobody)");
+  return probeNamespace(Layer::UserNamespace, 0, "user namespace (uid/gid mapped to 65534)");
 }
 
 LayerStatus probeMounts() {
@@ -126,12 +125,12 @@ LayerStatus probeLandlock() {
 std::vector<LayerStatus> probeHost() {
   return {
       probeUserNamespace(),
-      probeNamespace(Layer::PidNamespace, CLONE_NEWPID, "pid"),
+      probeNamespace(Layer::PidNamespace, CLONE_NEWPID, "pid namespace"),
       probeMounts(),
-      probeNamespace(Layer::NetNamespace, CLONE_NEWNET, "network (no interface up)"),
-      probeNamespace(Layer::IpcNamespace, CLONE_NEWIPC, "ipc"),
-      probeNamespace(Layer::UtsNamespace, CLONE_NEWUTS, "uts"),
-      probeNamespace(Layer::CgroupNamespace, CLONE_NEWCGROUP, "cgroup"),
+      probeNamespace(Layer::NetNamespace, CLONE_NEWNET, "network namespace (no interface up)"),
+      probeNamespace(Layer::IpcNamespace, CLONE_NEWIPC, "ipc namespace"),
+      probeNamespace(Layer::UtsNamespace, CLONE_NEWUTS, "uts namespace"),
+      probeNamespace(Layer::CgroupNamespace, CLONE_NEWCGROUP, "cgroup namespace"),
       probeNoNewPrivs(),
       probeSeccomp(),
       probeLandlock(),
