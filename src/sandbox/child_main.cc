@@ -188,6 +188,13 @@ int childMain(void* context) noexcept {
   if (int err = waitForGo(plan)) {
     return fail(plan, SetupStep::WaitForGo, err);
   }
+  // pid 1 is a copy of the server: its memory, environment and descriptors table must not be
+  // readable by the command (same uid). Non-dumpable, /proc/1/{mem,environ,maps,fd} need
+  // CAP_SYS_PTRACE, and /proc (hidepid=ptraceable) does not even list pid 1. Only after "go":
+  // the parent writes our uid_map through /proc first. exec makes the command dumpable again.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    return fail(plan, SetupStep::NotDumpable, errno);
+  }
   if (int rc = applyMounts(plan)) {
     return rc;
   }

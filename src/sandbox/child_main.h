@@ -3,7 +3,7 @@
 // childMain() then runs a fixed, linear pipeline of async-signal-safe steps:
 //
 //   stdio -> close every other fd -> die with the parent -> wait for the parent's "go" (it has
-//   written the id maps and added us to the cgroup) -> mount plan (private mounts, tmpfs root,
+//   written the id maps and added us to the cgroup) -> not dumpable -> mount plan (private mounts, tmpfs root,
 //   pivot_root, /tmp, /proc, /dev, read-only binds, old root detached, chdir) -> hostname ->
 //   bounding set -> identity (nobody) -> capabilities -> no-new-privs -> Landlock -> seccomp
 //   (last: it would refuse the mount steps) -> fork; the command's process sets the rlimits

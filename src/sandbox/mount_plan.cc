@@ -119,7 +119,9 @@ void planSystemMounts(Planner& p, const Limits& limits) {
   p.mount(SetupStep::MountTmp, "tmpfs", "/tmp", "tmpfs", kSafe,
           "mode=1777,size=" + std::to_string(limits.tmp_bytes));
   p.makeDirs("/proc");
-  p.mount(SetupStep::MountProc, "proc", "/proc", "proc", kSafe | MS_NOEXEC);
+  // hidepid=ptraceable: only processes the viewer may ptrace are listed, which hides our pid 1
+  // (non-dumpable, a copy of the server) from the command.
+  p.mount(SetupStep::MountProc, "proc", "/proc", "proc", kSafe | MS_NOEXEC, "hidepid=ptraceable");
   p.makeDirs("/dev");
   p.mount(SetupStep::MountDev, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
           "mode=0755,size=64k");

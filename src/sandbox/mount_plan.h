@@ -6,7 +6,7 @@
 //   2. a small tmpfs mounted on the host's /tmp (only in our mount namespace) becomes the new
 //      root by pivot_root; the old root stays reachable at /.old-root while binding;
 //   3. /tmp: a tmpfs of limits.tmp_bytes (nosuid, nodev), the working directory;
-//   4. /proc: a fresh procfs of the new pid namespace (must precede step 7: the kernel only lets
+//   4. /proc: a fresh procfs of the new pid namespace, hidepid=ptraceable (must precede step 7: the kernel only lets
 //      a user namespace mount procfs while a full procfs is visible in its mount namespace);
 //   5. /dev: a read-only tmpfs holding binds of the host's null, zero and urandom (device nodes
 //      cannot be created in a user namespace) and the /dev/fd, stdin, stdout, stderr symlinks;

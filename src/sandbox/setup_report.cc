@@ -10,11 +10,12 @@
 namespace bastion::sandbox {
 namespace {
 
-constexpr std::array<std::pair<SetupStep, std::string_view>, 28> kStepNames{{
+constexpr std::array<std::pair<SetupStep, std::string_view>, 29> kStepNames{{
     {SetupStep::Stdio, "stdio"},
     {SetupStep::CloseFds, "close-fds"},
     {SetupStep::ParentDeathSignal, "parent-death-signal"},
     {SetupStep::WaitForGo, "wait-for-parent"},
+    {SetupStep::NotDumpable, "not-dumpable"},
     {SetupStep::MakeMountsPrivate, "make-mounts-private"},
     {SetupStep::MountRoot, "mount-root-tmpfs"},
     {SetupStep::PivotRoot, "pivot-root"},

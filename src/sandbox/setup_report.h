@@ -14,6 +14,7 @@ enum class SetupStep : std::int32_t {
   CloseFds,
   ParentDeathSignal,
   WaitForGo,
+  NotDumpable,
   MakeMountsPrivate,
   MountRoot,
   PivotRoot,

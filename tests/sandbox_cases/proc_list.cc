@@ -1,5 +1,5 @@
-// List processes: only the sandbox's own are visible (its init and us), and our parent is that
-// init, not the server.
+// List processes: only the sandbox's own are visible (us: its init is hidden by hidepid), and
+// our parent is that init, not the server.
 #include <ctype.h>
 #include <dirent.h>
 #include <unistd.h>

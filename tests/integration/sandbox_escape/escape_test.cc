@@ -173,9 +173,10 @@ TEST_F(SandboxEscape, EnvironmentIsExactlyThePolicys) {
 }
 
 TEST_F(SandboxEscape, HostProcessesAreInvisible) {
-  // /proc lists only the sandbox's init (pid 1, which reaps) and the command (pid 2); the
-  // server is not our parent, nor visible at all.
-  expectOutput(run("proc_list"), "processes=2\nparent=1\n");
+  // /proc lists only the command (pid 2): not the server, and not the sandbox's init (pid 1,
+  // which reaps; hidden by hidepid=ptraceable because it is a non-dumpable copy of the server).
+  // Our parent is that init.
+  expectOutput(run("proc_list"), "processes=1\nparent=1\n");
 }
 
 TEST_F(SandboxEscape, PtraceIsRefused) {
@@ -265,14 +266,12 @@ TEST_F(SandboxEscape, SetuidBinaryGrantsNothing) {
 }
 
 TEST_F(SandboxEscape, ProcRootCannotLeadBackToTheHost) {
-  // /proc/self/root is the sandbox's own root, and so is that of pid 1, the sandbox's init.
-  // Launched by root, the command runs as another identity than its init and may not even look
-  // (EACCES); launched unprivileged, both are the same user and /proc/1/root is plainly "/".
-  const std::string init = isRoot() ? "init_root_shadow=EACCES\ninit_cwd_root=EACCES\n"
-                                      "readlink_init_root=EACCES\n"
-                                    : "init_root_shadow=ENOENT\ninit_cwd_root=ENOENT\n"
-                                      "readlink_init_root=ok\ninit_root=/\n";
-  expectOutput(run("proc_root_escape"), "self_root_shadow=ENOENT\n" + init);
+  // /proc/self/root is the sandbox's own root. pid 1, the sandbox's init (a non-dumpable copy
+  // of the server), is not even listed: /proc is mounted hidepid=ptraceable, so /proc/1 does
+  // not exist for the command, as root and unprivileged alike.
+  expectOutput(run("proc_root_escape"),
+               "self_root_shadow=ENOENT\ninit_root_shadow=ENOENT\ninit_cwd_root=ENOENT\n"
+               "readlink_init_root=ENOENT\n");
 }
 
 TEST_F(SandboxEscape, SymlinksInInputPathsResolveInsideTheSandbox) {

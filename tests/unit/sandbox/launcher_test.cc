@@ -177,12 +177,23 @@ TEST_F(LauncherTest, HostnameDiffers) {
   EXPECT_NE(r.stdout_data, std::string(host) + "\n");
 }
 
-// /proc shows only the sandbox's own processes: pid 1 (the reaper) and the command's.
+// /proc shows only the command's own processes: not the host's, and not our pid 1 either (a
+// copy of the server; hidepid=ptraceable hides it). The shell is pid 2; its parent is pid 1.
 TEST_F(LauncherTest, ProcShowsOnlySandboxProcesses) {
-  RunResult r = sh("cd /proc && for p in [0-9]*; do echo $p; done");
+  RunResult r = sh("cd /proc && for p in [0-9]*; do echo $p; done; echo parent=$PPID");
   EXPECT_EQ(r.exit_code, 0);
-  // pid 1 is the reaper, pid 2 the shell; the glob is expanded by the shell itself.
-  EXPECT_EQ(r.stdout_data, "1\n2\n");
+  EXPECT_EQ(r.stdout_data, "2\nparent=1\n");
+}
+
+// The server's memory and environment, copied into pid 1 by clone, cannot be read by the command
+// (pid 1 is not dumpable): the attack of reading /proc/1/mem or /proc/1/environ.
+TEST_F(LauncherTest, ServerMemoryInPid1IsUnreadable) {
+  RunResult r = sh(
+      "cat /proc/1/environ > /dev/null 2>&1 && echo environ-read; "
+      "head -c 1 /proc/1/mem > /dev/null 2>&1 && echo mem-read; "
+      "cat /proc/1/cmdline > /dev/null 2>&1 && echo cmdline-read; "
+      "cat /proc/1/maps > /dev/null 2>&1 && echo maps-read; echo done");
+  EXPECT_EQ(r.stdout_data, "done\n");
 }
 
 // The working directory is /tmp, writable; the command runs as nobody.
