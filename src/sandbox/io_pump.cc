@@ -17,6 +17,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kCancelPollInterval{50};
 constexpr std::size_t kReadChunk = 16384;
+// After the child exited, how long past the deadline the pipes may take to reach end of file
+// (what was written before a timeout kill is still collected).
+constexpr std::chrono::milliseconds kDrainGrace{1000};
 
 void setNonBlocking(const UniqueFd& fd) {
   if (fd.valid()) {
@@ -118,8 +121,8 @@ class Pump {
 
   Result<PumpResult> run() {
     while (!exited_ || io_.stdout_read.valid() || io_.stderr_read.valid()) {
-      if (exited_ && Clock::now() >= deadline_) {
-        break;  // every writer died with the namespace; do not trust that past the deadline
+      if (exited_ && Clock::now() >= deadline_ + kDrainGrace) {
+        break;  // every writer died with the namespace; do not trust that forever
       }
       checkStop();
       std::array<pollfd, 4> fds{};

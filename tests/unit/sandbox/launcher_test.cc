@@ -124,6 +124,16 @@ TEST_F(LauncherTest, TimeoutKillsSleep) {
   EXPECT_LT(took, milliseconds(10'000));
 }
 
+// What the command printed before the timeout killed it is kept.
+TEST_F(LauncherTest, OutputBeforeTimeoutIsKept) {
+  Policy policy;
+  policy.limits.timeout = milliseconds(300);
+  RunResult r = sh("echo before; echo err >&2; sleep 100", policy);
+  EXPECT_EQ(r.limit, LimitHit::Timeout);
+  EXPECT_EQ(r.stdout_data, "before\n");
+  EXPECT_EQ(r.stderr_data, "err\n");
+}
+
 // A child that ignores SIGTERM and backgrounds itself dies with the namespace at the timeout.
 TEST_F(LauncherTest, TimeoutKillsBackgroundedChildren) {
   Policy policy;
