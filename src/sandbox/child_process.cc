@@ -84,6 +84,13 @@ Result<ChildProcess> ChildProcess::spawn(std::uint64_t clone_flags, ChildMain ch
   {
     BlockAllSignals blocked;
     pid = syscall(SYS_clone3, &args, sizeof(args));
+    if (pid < 0 && errno == ENOSYS) {
+      // A seccomp policy around the server (systemd's, container runtimes') may answer ENOSYS
+      // for clone3, whose flags it cannot inspect. clone(2) takes the same flags here (all fit
+      // in 32 bits) and returns the pidfd through its parent_tid argument.
+      pid = syscall(SYS_clone, clone_flags | CLONE_PIDFD | SIGCHLD, nullptr, &pidfd, nullptr,
+                    nullptr);
+    }
     if (pid == 0) {
       // The child: only async-signal-safe code from here to exitChild.
       resetSignals();
@@ -91,7 +98,7 @@ Result<ChildProcess> ChildProcess::spawn(std::uint64_t clone_flags, ChildMain ch
     }
   }
   if (pid < 0) {
-    return systemError("clone3", errno);
+    return systemError("clone", errno);
   }
   // The pidfd from CLONE_PIDFD is always close-on-exec.
   return ChildProcess(UniqueFd(pidfd), static_cast<pid_t>(pid));

@@ -31,8 +31,8 @@ class ChildProcess {
   // the child's exit code (the child never returns into the caller's frames).
   using ChildMain = int (*)(void* context) noexcept;
 
-  // clone3(CLONE_PIDFD | clone_flags) with fork semantics (no shared memory). clone_flags holds
-  // the CLONE_NEW* namespaces. The parent's signal mask is restored before this returns.
+  // clone3(CLONE_PIDFD | clone_flags) with fork semantics (no shared memory), or clone(2) where
+  // clone3 is answered ENOSYS. clone_flags holds the CLONE_NEW* namespaces. The parent's signal mask is restored before this returns.
   [[nodiscard]] static Result<ChildProcess> spawn(std::uint64_t clone_flags, ChildMain child_main,
                                                   void* context);
 

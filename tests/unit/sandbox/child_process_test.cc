@@ -3,11 +3,14 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+
+#include "sandbox/seccomp_filter.h"
 
 namespace bastion::sandbox {
 namespace {
@@ -105,6 +108,31 @@ TEST(ChildProcessTest, ParentSignalMaskRestored) {
   pthread_sigmask(SIG_SETMASK, nullptr, &after);
   EXPECT_EQ(sigismember(&after, SIGTERM), sigismember(&before, SIGTERM));
   EXPECT_EQ(sigismember(&after, SIGINT), sigismember(&before, SIGINT));
+}
+
+// Where a seccomp policy answers ENOSYS for clone3 (ours does, as do systemd's), spawn falls back
+// to clone(2) and still gets a pidfd. Tried in a forked helper so the filter stays there.
+TEST(ChildProcessTest, FallsBackToCloneWhenClone3IsRefused) {
+  auto program = buildSeccompFilter();
+  ASSERT_TRUE(program) << program.error().message;
+  pid_t helper = fork();
+  ASSERT_GE(helper, 0);
+  if (helper == 0) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || installSeccomp(program.value()) != 0) {
+      _exit(100);
+    }
+    int code = 7;
+    auto child = ChildProcess::spawn(0, &exitWith, &code);
+    if (!child) {
+      _exit(101);
+    }
+    auto status = child.value().wait();
+    _exit(status && status.value().exit_code == 7 ? 0 : 102);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(helper, &status, 0), helper);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace
