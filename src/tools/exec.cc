@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "json/schema.h"
+#include "tools/text.h"
 
 namespace bastion::tools {
 namespace {
@@ -320,7 +321,11 @@ class ExecTool {
     if (run.value().limit == sandbox::LimitHit::Cancelled) {
       return Error(mcp::HandlerError::Cancelled, "the request was cancelled");
     }
-    return toResult(run.value());
+    // JSON strings are UTF-8: bytes that are not become U+FFFD.
+    sandbox::RunResult& r = run.value();
+    r.stdout_data = toValidUtf8(r.stdout_data);
+    r.stderr_data = toValidUtf8(r.stderr_data);
+    return toResult(r);
   }
 
  private:

@@ -28,7 +28,8 @@
 //
 // Results: structuredContent {stdout, stderr, exit_code (integer or null), signal ("SIGKILL" or
 // null), duration_ms, limit ("none", "timeout", "cpu", "memory", "pids", "output",
-// "file-size"), stdout_truncated, stderr_truncated} and a text block with the same. A non-zero
+// "file-size"), stdout_truncated, stderr_truncated} and a text block with the same. Output that
+// is not UTF-8 has each bad byte replaced by U+FFFD (JSON strings are UTF-8). A non-zero
 // exit, a signal or a limit that fired makes the result isError: true (still a result, not a
 // protocol error). A run that could not start (launcher error) is an isError result with the
 // launcher's message. A cancelled call ends the run and answers HandlerError::Cancelled.

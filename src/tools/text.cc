@@ -104,33 +104,65 @@ Result<std::string> base64Decode(std::string_view text, bool url_safe) {
   return out;
 }
 
-bool isUtf8(std::string_view bytes) {
-  std::size_t i = 0;
+namespace {
+
+// The length of the well-formed UTF-8 sequence at bytes[i], or 0 if there is none (no
+// overlongs, no surrogates, nothing past U+10FFFF).
+std::size_t sequenceAt(std::string_view bytes, std::size_t i) {
   auto at = [&bytes](std::size_t k) { return static_cast<unsigned char>(bytes[k]); };
-  while (i < bytes.size()) {
-    unsigned char c = at(i);
-    std::size_t len = c < 0x80           ? 1
-                      : (c >> 5) == 0x6  ? 2
-                      : (c >> 4) == 0xE  ? 3
-                      : (c >> 3) == 0x1E ? 4
-                                         : 0;
-    if (len == 0 || i + len > bytes.size()) {
-      return false;
+  unsigned char c = at(i);
+  std::size_t len = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xE  ? 3
+                    : (c >> 3) == 0x1E ? 4
+                                       : 0;
+  if (len == 0 || i + len > bytes.size()) {
+    return 0;
+  }
+  std::uint32_t cp = len == 1 ? c : c & (0xFFu >> (len + 1));
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((at(i + k) & 0xC0) != 0x80) {
+      return 0;
     }
-    std::uint32_t cp = len == 1 ? c : c & (0xFFu >> (len + 1));
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((at(i + k) & 0xC0) != 0x80) {
-        return false;
-      }
-      cp = (cp << 6) | (at(i + k) & 0x3Fu);
-    }
-    constexpr std::array<std::uint32_t, 5> kMin{0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    cp = (cp << 6) | (at(i + k) & 0x3Fu);
+  }
+  constexpr std::array<std::uint32_t, 5> kMin{0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  return len;
+}
+
+}  // namespace
+
+bool isUtf8(std::string_view bytes) {
+  for (std::size_t i = 0; i < bytes.size();) {
+    const std::size_t len = sequenceAt(bytes, i);
+    if (len == 0) {
       return false;
     }
     i += len;
   }
   return true;
+}
+
+std::string toValidUtf8(std::string_view bytes) {
+  if (isUtf8(bytes)) {
+    return std::string(bytes);
+  }
+  std::string out;
+  out.reserve(bytes.size() + 16);
+  for (std::size_t i = 0; i < bytes.size();) {
+    const std::size_t len = sequenceAt(bytes, i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+      continue;
+    }
+    out.append(bytes.substr(i, len));
+    i += len;
+  }
+  return out;
 }
 
 std::string uuidV4(RandomSource& rng) {

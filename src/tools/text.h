@@ -27,6 +27,9 @@ std::string base64Encode(std::string_view bytes, bool url_safe);
 
 // Well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
 bool isUtf8(std::string_view bytes);
+// `bytes` with each byte that does not start a well-formed sequence replaced by U+FFFD (program
+// output that must travel as a JSON string).
+std::string toValidUtf8(std::string_view bytes);
 
 // A random (version 4, RFC 9562) UUID in lowercase 8-4-4-4-12 form.
 std::string uuidV4(RandomSource& rng);

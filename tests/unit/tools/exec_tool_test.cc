@@ -21,6 +21,7 @@
 #include "mcp/server.h"
 #include "mcp/session.h"
 #include "tools/exec.h"
+#include "tools/text.h"
 
 namespace bastion::tools {
 namespace {
@@ -366,6 +367,30 @@ TEST_F(ExecTool, TruncatedOutputIsFlaggedAndAnError) {
   EXPECT_EQ(text(r),
             "exit code 0 in 0 ms; limit reached: output\n--- stdout ---\nyyyy\n[stdout truncated "
             "at 4 bytes]\n");
+}
+
+TEST_F(ExecTool, BinaryOutputBecomesValidUtf8) {
+  // Bytes that are not UTF-8 (a lone 0xFF, a cut multi-byte sequence) become U+FFFD so the
+  // result stays valid JSON; valid text and NUL pass unchanged.
+  launcher = std::make_shared<FakeLauncher>(
+      [](const sandbox::Command&, const sandbox::Policy&, const sandbox::RunOptions&) {
+        sandbox::RunResult r;
+        r.stdout_data = std::string(
+            "a\xff"
+            "b\0c\xc3",
+            6);
+        r.stderr_data = "caf\xc3\xa9";
+        r.exit_code = 0;
+        return Result<sandbox::RunResult>(r);
+      });
+  auto r = call(make(options({"/usr/bin/head", "-c", "6", "/dev/urandom"})), {});
+  EXPECT_EQ(std::string(r.structured->at("stdout").as_string()), std::string("a\xef\xbf\xbd"
+                                                                             "b\0c\xef\xbf\xbd",
+                                                                             10));
+  EXPECT_EQ(r.structured->at("stderr"), "caf\xc3\xa9");
+  EXPECT_TRUE(isUtf8(text(r)));
+  EXPECT_EQ(toValidUtf8("\xe0\x80\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // overlong
+  EXPECT_EQ(toValidUtf8("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // surrogate
 }
 
 TEST_F(ExecTool, SetupFailureIsAToolErrorWithTheLaunchersMessage) {
