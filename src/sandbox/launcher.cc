@@ -138,12 +138,12 @@ Result<StdioPipes> makeStdio() {
   std::array<UniqueFd*, 6> ends{&p.in_read,   &p.parent.stdin_write, &p.parent.stdout_read,
                                 &p.out_write, &p.parent.stderr_read, &p.err_write};
   for (std::size_t i = 0; i < ends.size(); i += 2) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-      return Error(SandboxError::SystemError, std::string("pipe2: ") + std::strerror(errno));
+    auto pipe = makePipe();
+    if (!pipe) {
+      return pipe.error();
     }
-    ends[i]->reset(fds[0]);
-    ends[i + 1]->reset(fds[1]);
+    *ends[i] = std::move(pipe.value().read);
+    *ends[i + 1] = std::move(pipe.value().write);
   }
   return p;
 }

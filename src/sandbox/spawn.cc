@@ -18,17 +18,16 @@ Error systemError(const std::string& what, int err) {
   return Error(SandboxError::SystemError, what + ": " + std::strerror(err));
 }
 
-struct Pipe {
-  UniqueFd read;
-  UniqueFd write;
-};
-
-Result<Pipe> makePipe() {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    return systemError("pipe2", errno);
+// Moves a descriptor numbered 0-2 (the server started with a standard stream closed) above 2.
+Result<UniqueFd> aboveStdio(UniqueFd fd) {
+  if (fd.get() > STDERR_FILENO) {
+    return fd;
   }
-  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+  UniqueFd moved(fcntl(fd.get(), F_DUPFD_CLOEXEC, STDERR_FILENO + 1));
+  if (!moved.valid()) {
+    return systemError("fcntl(F_DUPFD_CLOEXEC)", errno);
+  }
+  return moved;
 }
 
 Result<void> writeProcFile(pid_t pid, const char* name, const std::string& content) {
@@ -57,6 +56,19 @@ Result<void> writeIdMaps(pid_t pid) {
 }
 
 }  // namespace
+
+Result<Pipe> makePipe() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    return systemError("pipe2", errno);
+  }
+  auto read = aboveStdio(UniqueFd(fds[0]));
+  auto write = aboveStdio(UniqueFd(fds[1]));
+  if (!read || !write) {
+    return !read ? read.error() : write.error();
+  }
+  return Pipe{std::move(read).value(), std::move(write).value()};
+}
 
 bool runningAsRoot() { return geteuid() == 0; }
 

@@ -28,6 +28,16 @@ struct SandboxChild {
   UniqueFd reports;  // read end of the report pipe
 };
 
+struct Pipe {
+  UniqueFd read;
+  UniqueFd write;
+};
+
+// pipe2(O_CLOEXEC) with both ends numbered above 2, so that the child's dup2 onto 0, 1 and 2
+// never overwrites a descriptor it still has to move (a server may run with a stdio stream
+// closed).
+[[nodiscard]] Result<Pipe> makePipe();
+
 // True when the launcher runs as root (then no user namespace is needed or made).
 bool runningAsRoot();
 

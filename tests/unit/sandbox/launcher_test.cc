@@ -2,6 +2,7 @@
 // CI runs these as root; as an unprivileged user the user-namespace path is taken.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -198,11 +199,11 @@ TEST_F(LauncherTest, ProcShowsOnlySandboxProcesses) {
 // The server's memory and environment, copied into pid 1 by clone, cannot be read by the command
 // (pid 1 is not dumpable): the attack of reading /proc/1/mem or /proc/1/environ.
 TEST_F(LauncherTest, ServerMemoryInPid1IsUnreadable) {
-  RunResult r = sh(
-      "cat /proc/1/environ > /dev/null 2>&1 && echo environ-read; "
-      "head -c 1 /proc/1/mem > /dev/null 2>&1 && echo mem-read; "
-      "cat /proc/1/cmdline > /dev/null 2>&1 && echo cmdline-read; "
-      "cat /proc/1/maps > /dev/null 2>&1 && echo maps-read; echo done");
+  RunResult r =
+      sh("cat /proc/1/environ > /dev/null 2>&1 && echo environ-read; "
+         "head -c 1 /proc/1/mem > /dev/null 2>&1 && echo mem-read; "
+         "cat /proc/1/cmdline > /dev/null 2>&1 && echo cmdline-read; "
+         "cat /proc/1/maps > /dev/null 2>&1 && echo maps-read; echo done");
   EXPECT_EQ(r.stdout_data, "done\n");
 }
 
@@ -263,9 +264,9 @@ TEST_F(LauncherTest, MinimalDev) {
 // The network namespace has only the loopback interface, and it is down: no local address
 // (127.0.0.1 is in the routing tables only once lo is up).
 TEST_F(LauncherTest, NetworkHasOnlyDownedLoopback) {
-  RunResult r = sh(
-      "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; "
-      "grep -c 127.0.0.1 /proc/net/fib_trie");
+  RunResult r =
+      sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; "
+         "grep -c 127.0.0.1 /proc/net/fib_trie");
   EXPECT_EQ(r.stdout_data, "lo\n0\n");
 }
 
@@ -372,6 +373,26 @@ TEST_F(LauncherTest, FillingTmpStopsAtItsSize) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.stdout_data, "rc=1\n1048576\n");
   EXPECT_NE(r.stderr_data.find("No space left on device"), std::string::npos) << r.stderr_data;
+}
+
+// A server started with its standard streams closed: pipes could get numbers 0-2 and the
+// child's dup2 onto 0-2 must not overwrite one it has yet to move (makePipe keeps every end
+// above 2). Run in a forked helper.
+TEST_F(LauncherTest, WorksWithStandardStreamsClosed) {
+  pid_t helper = fork();
+  ASSERT_GE(helper, 0);
+  if (helper == 0) {
+    close(STDIN_FILENO);
+    close(STDOUT_FILENO);
+    close(STDERR_FILENO);
+    auto r = launcher_->run(cmd({"/bin/sh", "-c", "cat; echo err >&2"}, "in\n"), Policy{});
+    bool ok = r && r.value().stdout_data == "in\n" && r.value().stderr_data == "err\n";
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(helper, &status, 0), helper);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 bool hostHas(Layer layer) {
