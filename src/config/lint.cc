@@ -98,6 +98,7 @@ class Linter {
         param(i, t, p.name, p.schema);
       }
       execCode(i, t, *exec);
+      execInputs(i, t, *exec);
     }
     if (writes && t.identity.scopes.empty()) {
       toolFinding(t, i, Severity::Error, "write-without-scopes", "scopes",
@@ -275,7 +276,9 @@ class Linter {
     }
   }
 
-  void filesRoot(std::size_t i, const ToolConfig& t, std::string root) {
+  // Why a directory is too broad to expose ("" when it is not): the whole filesystem, a home
+  // directory, or a system directory.
+  static std::string broadReason(std::string root) {
     while (root.size() > 1 && root.back() == '/') {
       root.pop_back();
     }
@@ -283,20 +286,45 @@ class Linter {
         "/etc", "/usr",  "/bin", "/sbin", "/lib", "/lib64", "/boot",
         "/dev", "/proc", "/sys", "/var",  "/run", "/srv"};
     const char* home = std::getenv("HOME");
-    std::string why;
     if (root == "/") {
-      why = "the whole filesystem";
-    } else if (root == "/root" || root == "/home" ||
-               (root.starts_with("/home/") && root.find('/', 6) == std::string::npos) ||
-               (home != nullptr && *home != '\0' && root == home)) {
-      why = "a home directory (keys, tokens and shell history live there)";
-    } else if (std::find(kSystem.begin(), kSystem.end(), root) != kSystem.end()) {
-      why = "a system directory";
+      return "the whole filesystem";
     }
-    if (!why.empty()) {
+    if (root == "/root" || root == "/home" ||
+        (root.starts_with("/home/") && root.find('/', 6) == std::string::npos) ||
+        (home != nullptr && *home != '\0' && root == home)) {
+      return "a home directory (keys, tokens and shell history live there)";
+    }
+    if (std::find(kSystem.begin(), kSystem.end(), root) != kSystem.end()) {
+      return "a system directory";
+    }
+    return {};
+  }
+
+  void filesRoot(std::size_t i, const ToolConfig& t, std::string root) {
+    while (root.size() > 1 && root.back() == '/') {
+      root.pop_back();
+    }
+    if (const std::string why = broadReason(root); !why.empty()) {
       toolFinding(
           t, i, Severity::Error, "broad-files-root", "root",
           "files root " + root + " is " + why + "; confine the tool to a project directory");
+    }
+  }
+
+  // An exec input exposes a directory to every program the model drives. The directories the
+  // sandbox binds anyway (/usr, /bin, /sbin, /lib, /lib64) are not findings.
+  void execInputs(std::size_t i, const ToolConfig& t, const tools::ExecToolOptions& e) {
+    static constexpr std::array<std::string_view, 5> kBoundAnyway{"/usr", "/bin", "/sbin", "/lib",
+                                                                  "/lib64"};
+    for (std::size_t n = 0; n < e.inputs.size(); ++n) {
+      const std::string& input = e.inputs[n];
+      const std::string why = broadReason(input);
+      if (why.empty() ||
+          std::find(kBoundAnyway.begin(), kBoundAnyway.end(), input) != kBoundAnyway.end()) {
+        continue;
+      }
+      toolFinding(t, i, Severity::Error, "broad-exec-input", "inputs[" + std::to_string(n) + "]",
+                  "exec input " + input + " is " + why + "; bind only the files the program needs");
     }
   }
 

@@ -14,6 +14,8 @@
 //   http-private-target: warning  an http tool allowed to reach private/loopback addresses
 //   inline-secret: error       a credential written into the file instead of ${env:NAME}
 //                              (headers, secret_query, URLs with a password)
+//   broad-exec-input: error    an exec input at "/", a home directory, or a system directory
+//                              other than those the sandbox binds anyway (/usr, /bin, /lib*)
 //   exec-without-scopes: warning  an exec tool without required scopes
 //   exec-code-from-input: warning an exec tool running a shell or interpreter on code from the
 //                              model (/bin/sh -c {x}, python3 - with stdin = "{x}"): only the

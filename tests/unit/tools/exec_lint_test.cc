@@ -2,6 +2,7 @@
 // or interpreter fed code by the model, are flagged at the key that carries it.
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <boost/json/parse.hpp>
 
@@ -103,6 +104,24 @@ TEST(ExecLint, InterpreterReadingItsProgramFromStdinIsWarned) {
   EXPECT_EQ(findings[0].key, "tools[0].stdin");
   EXPECT_EQ(rules(lintOne(execTool({"/bin/sh", "-s"}, "{script}", {"script"}))),
             std::vector<std::string>{"exec-code-from-input"});
+}
+
+TEST(ExecLint, BroadInputsAreErrors) {
+  // Binding "/", a home directory or /etc exposes them to every program the model drives;
+  // /usr is bound anyway and a data directory is what inputs are for.
+  ::setenv("HOME", "/home/alice", 1);
+  for (const char* input : {"/", "/root", "/home", "/home/alice", "/etc", "/var"}) {
+    ToolConfig t = execTool({"/bin/true"});
+    std::get<tools::ExecToolOptions>(t.options).inputs = {"/srv/data", input};
+    auto findings = lintOne(t);
+    ASSERT_EQ(findings.size(), 1u) << input;
+    EXPECT_EQ(findings[0].rule, "broad-exec-input") << input;
+    EXPECT_EQ(findings[0].key, "tools[0].inputs[1]") << input;
+    EXPECT_EQ(findings[0].severity, Severity::Error);
+  }
+  ToolConfig ok = execTool({"/bin/true"});
+  std::get<tools::ExecToolOptions>(ok.options).inputs = {"/usr", "/home/alice/project"};
+  EXPECT_TRUE(lintOne(ok).empty());
 }
 
 TEST(ExecLint, ExecParamsAreLintedLikeOtherSchemas) {
