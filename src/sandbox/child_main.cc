@@ -2,6 +2,7 @@
 #include "sandbox/child_main.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -79,8 +80,23 @@ int waitForGo(const ChildPlan& plan) noexcept {
   if (n < 0) {
     return errno;
   }
-  close(plan.start_fd);  // the child's own copy; no UniqueFd survives into the clone
   return n == 1 ? 0 : ECANCELED;
+}
+
+// A change of effective uid (the identity switch, as root) clears the parent-death signal, so
+// it is set again afterwards; the parent may have died in between, which the start pipe tells
+// (the parent holds its write end open for the whole run: end of file = gone).
+int rearmParentDeathSignal(const ChildPlan& plan) noexcept {
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
+    return errno;
+  }
+  if (plan.start_fd < 0) {
+    return 0;
+  }
+  pollfd start{plan.start_fd, POLLIN, 0};
+  int ready = poll(&start, 1, 0);
+  close(plan.start_fd);  // the child's own copy; no UniqueFd survives into the clone
+  return ready == 0 ? 0 : ECANCELED;
 }
 
 int applyMounts(const ChildPlan& plan) noexcept {
@@ -114,6 +130,9 @@ int restrictSelf(const ChildPlan& plan) noexcept {
     if (int err = dropCapabilities()) {
       return fail(plan, SetupStep::DropCapabilities, err);
     }
+  }
+  if (int err = rearmParentDeathSignal(plan)) {
+    return fail(plan, SetupStep::ParentDeathSignal, err);
   }
   if (plan.no_new_privs) {
     if (int err = setNoNewPrivs()) {

@@ -5,7 +5,8 @@
 //   stdio -> close every other fd -> die with the parent -> wait for the parent's "go" (it has
 //   written the id maps and added us to the cgroup) -> not dumpable -> mount plan (private mounts, tmpfs root,
 //   pivot_root, /tmp, /proc, /dev, read-only binds, old root detached, chdir) -> hostname ->
-//   bounding set -> identity (nobody) -> capabilities -> no-new-privs -> Landlock -> seccomp
+//   bounding set -> identity (nobody) -> capabilities -> parent-death signal again (the identity
+//   switch cleared it) -> no-new-privs -> Landlock -> seccomp
 //   (last: it would refuse the mount steps) -> fork; the command's process sets the rlimits
 //   (pid 1, a copy of the server, is not held to the command's address-space limit), closes
 //   everything but stdio and execs.

@@ -89,7 +89,7 @@ Result<SandboxChild> spawnSandbox(ChildPlan& plan, std::uint64_t clone_flags,
   if (!process) {
     return process.error();
   }
-  SandboxChild child{std::move(process).value(), std::move(report.read)};
+  SandboxChild child{std::move(process).value(), std::move(report.read), {}};
   start.read.reset();
   report.write.reset();
   if (user_ns) {
@@ -105,6 +105,7 @@ Result<SandboxChild> spawnSandbox(ChildPlan& plan, std::uint64_t clone_flags,
   if (!writeAll(start.write.get(), "g")) {
     return systemError("starting the child", errno);
   }
+  child.start = std::move(start.write);
   return child;
 }
 

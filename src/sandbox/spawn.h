@@ -26,6 +26,9 @@ inline constexpr std::uint64_t kSandboxNamespaces =
 struct SandboxChild {
   ChildProcess process;
   UniqueFd reports;  // read end of the report pipe
+  // Write end of the start pipe, held open while the child lives: end of file on it tells the
+  // child its parent is gone (see child_main.cc, after the identity switch).
+  UniqueFd start;
 };
 
 struct Pipe {

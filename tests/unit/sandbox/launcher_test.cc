@@ -1,5 +1,6 @@
 // The real launcher end to end: real programs run in the sandbox, each outcome asserted exactly.
 // CI runs these as root; as an unprivileged user the user-namespace path is taken.
+#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -8,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -393,6 +396,59 @@ TEST_F(LauncherTest, WorksWithStandardStreamsClosed) {
   ASSERT_EQ(waitpid(helper, &status, 0), helper);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// Whether a process whose command line is exactly `argv` exists on the host (zombies have an
+// empty command line and do not count).
+bool processRunning(const std::vector<std::string>& argv) {
+  std::string wanted;
+  for (const std::string& a : argv) {
+    wanted += a;
+    wanted += '\0';
+  }
+  DIR* proc = opendir("/proc");
+  bool found = false;
+  while (dirent* entry = proc != nullptr ? readdir(proc) : nullptr) {
+    std::ifstream file(std::string("/proc/") + entry->d_name + "/cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    found = found || cmdline == wanted;
+  }
+  if (proc != nullptr) {
+    closedir(proc);
+  }
+  return found;
+}
+
+// Polls `condition` until it holds or `limit` passes (a bounded wait for another process).
+template <class Condition>
+bool eventually(Condition condition, milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return true;
+}
+
+// Pins a bug: as root, the identity switch cleared PR_SET_PDEATHSIG, so a sandbox outlived a
+// server killed mid-run (until its own command ended). The "server" here is a forked helper
+// blocked in run(); once it is SIGKILLed its sandbox must die with it, long before the timeout.
+TEST_F(LauncherTest, SandboxDiesWithTheServer) {
+  const std::vector<std::string> argv{"/bin/sleep", "3601." + std::to_string(getpid())};
+  pid_t helper = fork();
+  ASSERT_GE(helper, 0);
+  if (helper == 0) {
+    Policy policy;
+    policy.limits.timeout = milliseconds(120'000);
+    (void)launcher_->run(cmd(argv), policy);
+    _exit(0);
+  }
+  ASSERT_TRUE(eventually([&] { return processRunning(argv); }, milliseconds(20'000)));
+  kill(helper, SIGKILL);
+  waitpid(helper, nullptr, 0);
+  EXPECT_TRUE(eventually([&] { return !processRunning(argv); }, milliseconds(20'000)));
 }
 
 bool hostHas(Layer layer) {
