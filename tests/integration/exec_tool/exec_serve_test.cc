@@ -32,6 +32,7 @@ class ConfigDir {
     ::chmod(path_.c_str(), 0755);
   }
   ~ConfigDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
   std::string write(const std::string& text) const {
     const std::string file = path_ + "/bastion.toml";
     std::ofstream(file) << text;
@@ -42,6 +43,18 @@ class ConfigDir {
  private:
   std::string path_;
 };
+
+// True when every directory above `path` and the file itself can be searched/executed by
+// others (so nobody can run it).
+bool othersCanExecute(const std::filesystem::path& path) {
+  for (std::filesystem::path p = path; p != p.parent_path(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) {
+      return false;
+    }
+  }
+  return true;
+}
 
 std::string canary() {
   if (const char* v = std::getenv("BASTION_TEST_CANARY"); v != nullptr && *v != '\0') {
@@ -124,6 +137,11 @@ sandbox = { memory = "64MiB" }
 )");
   std::vector<std::string> argv{BASTION_EXE, "serve", "--stdio", "--config", config};
   if (::geteuid() == 0) {
+    if (!othersCanExecute(BASTION_EXE)) {  // a build tree nobody cannot reach: run a copy
+      argv[0] = dir.path() + "/bastion";
+      std::filesystem::copy_file(BASTION_EXE, argv[0]);
+      ::chmod(argv[0].c_str(), 0755);
+    }
     argv.insert(argv.begin(),
                 {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"});
   }
