@@ -162,7 +162,10 @@ TEST_F(ExecToolE2E, ServerEnvironmentNeverReachesTheProgram) {
 TEST_F(ExecToolE2E, InputsAreReadableButNotWritable) {
   // A declared input is visible read-only: reading works, writing beside it fails.
   // The program runs as nobody: the input must be readable by others (mkdtemp makes 0700).
-  std::string pattern = std::string(BASTION_BINARY_DIR) + "/exec-input-XXXXXX";
+  // Under /tmp (world-searchable), not the build tree (its parents may be closed to others);
+  // the launcher binds host paths below /tmp into the run's own /tmp.
+  std::string pattern =
+      std::filesystem::temp_directory_path().string() + "/bastion-exec-input-XXXXXX";
   char* dir = ::mkdtemp(pattern.data());
   ASSERT_NE(dir, nullptr);
   const std::string file = std::string(dir) + "/data.txt";
