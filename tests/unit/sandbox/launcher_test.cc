@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -432,6 +433,26 @@ bool eventually(Condition condition, milliseconds limit) {
   return true;
 }
 
+// A killed server cannot remove its runs' cgroups ("bastion-<pid>-<n>", see cgroup.cc); the
+// test removes those its killed helper left (empty once the sandbox died).
+void removeRunGroupsOf(pid_t pid) {
+  namespace fs = std::filesystem;
+  const std::string prefix = "bastion-" + std::to_string(pid) + "-";
+  std::error_code ec;
+  std::vector<fs::path> found;
+  for (auto it = fs::recursive_directory_iterator(
+           "/sys/fs/cgroup", fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && it->path().filename().string().starts_with(prefix)) {
+      found.push_back(it->path());
+      it.disable_recursion_pending();
+    }
+  }
+  for (const fs::path& dir : found) {
+    rmdir(dir.c_str());
+  }
+}
+
 // Pins a bug: as root, the identity switch cleared PR_SET_PDEATHSIG, so a sandbox outlived a
 // server killed mid-run (until its own command ended). The "server" here is a forked helper
 // blocked in run(); once it is SIGKILLed its sandbox must die with it, long before the timeout.
@@ -449,6 +470,7 @@ TEST_F(LauncherTest, SandboxDiesWithTheServer) {
   kill(helper, SIGKILL);
   waitpid(helper, nullptr, 0);
   EXPECT_TRUE(eventually([&] { return !processRunning(argv); }, milliseconds(20'000)));
+  removeRunGroupsOf(helper);
 }
 
 bool hostHas(Layer layer) {
