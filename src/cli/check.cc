@@ -4,12 +4,15 @@
 #include <chrono>
 #include <iostream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "cli/commands.h"
 #include "config/config.h"
 #include "config/lint.h"
 #include "config/units.h"
+#include "sandbox/sandbox.h"
+#include "tools/exec.h"
 
 namespace bastion::cli {
 namespace {
@@ -32,8 +35,7 @@ void printAuth(const config::Config& c, std::ostream& out, const List& list) {
     case config::AuthMode::Jwt:
       out << " (issuer " << a.jwt.issuer << ", keys "
           << (a.jwt.jwks_uri.empty() ? "by discovery" : a.jwt.jwks_uri) << ", "
-          << list(a.jwt.algorithms, "") << ", skew " << config::formatDuration(a.jwt.skew)
-          << ")\n";
+          << list(a.jwt.algorithms, "") << ", skew " << config::formatDuration(a.jwt.skew) << ")\n";
       break;
     case config::AuthMode::Introspection:
       out << " (" << a.introspection.endpoint << " as " << a.introspection.client_id
@@ -93,13 +95,37 @@ void printSummary(const config::Config& c, std::ostream& out) {
     out << "    " << t.identity.name << " (" << t.kind << "), requires "
         << list(t.identity.scopes, "no scope");
     if (t.rate) {
-      out << ", rate " << t.rate->count << " per " << config::formatDuration(
-          std::chrono::duration_cast<std::chrono::milliseconds>(t.rate->period));
+      out << ", rate " << t.rate->count << " per "
+          << config::formatDuration(
+                 std::chrono::duration_cast<std::chrono::milliseconds>(t.rate->period));
     }
     out << "\n";
   }
-  out << "  audit:      " << (c.audit.path.empty() ? "off" : c.audit.path + " (fsync " + c.audit.fsync + ")")
-      << "\n";
+  out << "  audit:      "
+      << (c.audit.path.empty() ? "off" : c.audit.path + " (fsync " + c.audit.fsync + ")") << "\n";
+}
+
+// What lint cannot know: whether this host offers every sandbox layer each exec tool requires.
+// `serve` refuses to start without them; `check` reports them as errors where they are
+// configured, so a deployment learns it before it starts.
+std::vector<config::Finding> hostFindings(const config::Config& c) {
+  std::vector<config::Finding> findings;
+  for (std::size_t i = 0; i < c.tools.size(); ++i) {
+    const config::ToolConfig& t = c.tools[i];
+    const auto* exec = std::get_if<tools::ExecToolOptions>(&t.options);
+    if (exec == nullptr) {
+      continue;
+    }
+    if (auto ok = sandbox::checkPolicy(tools::execPolicy(*exec)); !ok) {
+      auto at = t.key_positions.find("sandbox");
+      const config::SourcePosition pos = at != t.key_positions.end() ? at->second : t.position;
+      findings.push_back(config::Finding{config::Severity::Error, "sandbox-unavailable", c.source,
+                                         pos.line, pos.column,
+                                         "tools[" + std::to_string(i) + "].sandbox",
+                                         "cannot run on this host: " + ok.error().message});
+    }
+  }
+  return findings;
 }
 
 }  // namespace
@@ -124,7 +150,11 @@ int runCheck(const CheckOptions& options) {
   printSummary(**loaded, std::cout);
   std::size_t errors = 0;
   std::size_t warnings = 0;
-  for (const config::Finding& f : config::lint(**loaded)) {
+  std::vector<config::Finding> findings = config::lint(**loaded);
+  for (config::Finding& f : hostFindings(**loaded)) {
+    findings.push_back(std::move(f));
+  }
+  for (const config::Finding& f : findings) {
     std::cout << f.toString() << "\n";
     (f.severity == config::Severity::Error ? errors : warnings)++;
   }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
@@ -152,6 +153,20 @@ sandbox = { memory = "64MiB" }
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.out, "");
+
+  // `bastion check` on the same host says so before anyone starts the server: an error finding
+  // at the tool's sandbox key, exit 1.
+  const auto serve = std::find(argv.begin(), argv.end(), std::string("serve"));
+  ASSERT_NE(serve, argv.end());
+  *serve = "check";
+  argv.erase(std::find(argv.begin(), argv.end(), std::string("--stdio")));
+  RunResult checked = run(argv);
+  EXPECT_EQ(checked.exit_code, 1) << checked.out << checked.err;
+  EXPECT_NE(checked.out.find(":6:1: error: tools[0].sandbox: cannot run on this host: required "
+                             "sandbox layer 'cgroup-memory' is unavailable on this host"),
+            std::string::npos)
+      << checked.out;
+  EXPECT_NE(checked.out.find("[sandbox-unavailable]"), std::string::npos) << checked.out;
 }
 
 }  // namespace
