@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -213,6 +214,9 @@ int childMain(void* context) noexcept {
   // the parent writes our uid_map through /proc first. exec makes the command dumpable again.
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
     return fail(plan, SetupStep::NotDumpable, errno);
+  }
+  if (plan.cgroup_namespace && unshare(CLONE_NEWCGROUP) != 0) {
+    return fail(plan, SetupStep::CgroupNamespace, errno);
   }
   if (int rc = applyMounts(plan)) {
     return rc;

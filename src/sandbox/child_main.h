@@ -3,7 +3,8 @@
 // childMain() then runs a fixed, linear pipeline of async-signal-safe steps:
 //
 //   stdio -> close every other fd -> die with the parent -> wait for the parent's "go" (it has
-//   written the id maps and added us to the cgroup) -> not dumpable -> mount plan (private mounts, tmpfs root,
+//   written the id maps and added us to the cgroup) -> not dumpable -> cgroup namespace ->
+//   mount plan (private mounts, tmpfs root,
 //   pivot_root, /tmp, /proc, /dev, read-only binds, old root detached, chdir) -> hostname ->
 //   bounding set -> identity (nobody) -> capabilities -> parent-death signal again (the identity
 //   switch cleared it) -> no-new-privs -> Landlock -> seccomp
@@ -37,6 +38,10 @@ struct ChildPlan {
   int stderr_fd = -1;
   int start_fd = -1;   // read end of the start pipe; -1: no waiting (the probe)
   int report_fd = -1;  // write end of the report pipe (close-on-exec)
+  // unshare(CLONE_NEWCGROUP) after "go": the parent has moved the child into the run's cgroup
+  // by then, so the namespace's root is that group and the command sees "/" (a clone-time
+  // namespace would be rooted at the server's group and show the run's group name).
+  bool cgroup_namespace = false;
   std::vector<MountOp> mounts;
   const char* hostname = nullptr;  // nullptr: unchanged
   std::vector<RlimitSetting> rlimits;

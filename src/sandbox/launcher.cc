@@ -106,6 +106,7 @@ Result<std::unique_ptr<PreparedRun>> prepare(const Command& command, const Polic
   run->argv = command.argv;
   run->envp = policy.env;
   ChildPlan& child = run->child;
+  child.cgroup_namespace = true;
   child.mounts = run->mounts.ops;
   child.hostname = kHostname;
   // Not root: the run has its own user namespace, where RLIMIT_NPROC counts only its processes

@@ -49,6 +49,15 @@ LayerStatus probeNamespace(Layer layer, std::uint64_t flag, const char* detail) 
   return why.empty() ? status(layer, true, detail) : status(layer, false, why);
 }
 
+// As a run makes it: unshare in the child, after "go".
+LayerStatus probeCgroupNamespace() {
+  ChildPlan plan;
+  plan.cgroup_namespace = true;
+  std::string why = tryInChild(std::move(plan), 0);
+  return why.empty() ? status(Layer::CgroupNamespace, true, "cgroup namespace")
+                     : status(Layer::CgroupNamespace, false, why);
+}
+
 LayerStatus probeUserNamespace() {
   if (runningAsRoot()) {
     // spawnSandbox adds a user namespace only when not root; try one explicitly.
@@ -130,7 +139,7 @@ std::vector<LayerStatus> probeHost() {
       probeNamespace(Layer::NetNamespace, CLONE_NEWNET, "network namespace (no interface up)"),
       probeNamespace(Layer::IpcNamespace, CLONE_NEWIPC, "ipc namespace"),
       probeNamespace(Layer::UtsNamespace, CLONE_NEWUTS, "uts namespace"),
-      probeNamespace(Layer::CgroupNamespace, CLONE_NEWCGROUP, "cgroup namespace"),
+      probeCgroupNamespace(),
       probeNoNewPrivs(),
       probeSeccomp(),
       probeLandlock(),

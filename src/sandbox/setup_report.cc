@@ -10,12 +10,13 @@
 namespace bastion::sandbox {
 namespace {
 
-constexpr std::array<std::pair<SetupStep, std::string_view>, 29> kStepNames{{
+constexpr std::array<std::pair<SetupStep, std::string_view>, 30> kStepNames{{
     {SetupStep::Stdio, "stdio"},
     {SetupStep::CloseFds, "close-fds"},
     {SetupStep::ParentDeathSignal, "parent-death-signal"},
     {SetupStep::WaitForGo, "wait-for-parent"},
     {SetupStep::NotDumpable, "not-dumpable"},
+    {SetupStep::CgroupNamespace, "cgroup-namespace"},
     {SetupStep::MakeMountsPrivate, "make-mounts-private"},
     {SetupStep::MountRoot, "mount-root-tmpfs"},
     {SetupStep::PivotRoot, "pivot-root"},

@@ -15,6 +15,7 @@ enum class SetupStep : std::int32_t {
   ParentDeathSignal,
   WaitForGo,
   NotDumpable,
+  CgroupNamespace,
   MakeMountsPrivate,
   MountRoot,
   PivotRoot,

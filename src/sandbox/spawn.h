@@ -19,9 +19,10 @@
 
 namespace bastion::sandbox {
 
-// The namespaces of every run (CLONE_NEWUSER is added by spawnSandbox when not root).
+// The namespaces every run is cloned into (CLONE_NEWUSER is added by spawnSandbox when not root;
+// the cgroup namespace is made by the child itself, see ChildPlan::cgroup_namespace).
 inline constexpr std::uint64_t kSandboxNamespaces =
-    CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+    CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
 
 struct SandboxChild {
   ChildProcess process;

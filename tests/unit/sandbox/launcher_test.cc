@@ -211,6 +211,14 @@ TEST_F(LauncherTest, ServerMemoryInPid1IsUnreadable) {
   EXPECT_EQ(r.stdout_data, "done\n");
 }
 
+// The cgroup namespace is rooted at the run's own group: every hierarchy reads "/", so the
+// server's group names (and its pid in the run's group name) stay hidden.
+TEST_F(LauncherTest, CgroupPathsAreRootedAtTheRun) {
+  RunResult r = sh("cut -d: -f3 /proc/self/cgroup | sort -u");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_data, "/\n");
+}
+
 // The working directory is /tmp, writable; the command runs as nobody.
 TEST_F(LauncherTest, CwdIsWritableTmpAsNobody) {
   RunResult r = sh("pwd; echo hi > f && cat f; id -u; id -g");
