@@ -23,9 +23,9 @@
 #include "audit/log_recovery.h"
 #include "audit/record_format.h"
 #include "audit/signing_key.h"
+#include "core/crypto.h"
 #include "core/fd_io.h"
 #include "core/unique_fd.h"
-#include "core/crypto.h"
 
 namespace bastion::audit {
 namespace {
@@ -156,6 +156,8 @@ class FileAuditLog final : public AuditLog {
       done_cv_.wait(lock, [&] { return synced_ticket_ >= ticket || failed_; });
     }
   }
+
+  bool recordWaitsForDisk() const override { return options_.fsync == Fsync::Always; }
 
   void flush() override {
     std::unique_lock lock(mu_);

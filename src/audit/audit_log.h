@@ -81,7 +81,7 @@ struct AuditOptions {
   // after record() (sooner when many are waiting, on flush() and on close). The writer is
   // woken once per group, not once per record.
   std::chrono::milliseconds write_delay{2};
-  std::size_t checkpoint_every = 1000;           // records between signed checkpoints
+  std::size_t checkpoint_every = 1000;  // records between signed checkpoints
   std::string key_path;  // Ed25519 private key (PEM); created 0600 if missing; empty: no
                          // checkpoints
   // Records waiting for the writer. When full, record() blocks until there is room: events are
@@ -100,6 +100,8 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
   virtual void record(boost::json::object event) = 0;
+  // True if record() waits for the disk (fsync always): callers must not be I/O threads.
+  virtual bool recordWaitsForDisk() const { return false; }
 };
 
 // The file-backed sink. record() is thread-safe. Destruction drains the queue, writes a final

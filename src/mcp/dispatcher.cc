@@ -4,6 +4,7 @@
 
 #include <exception>
 
+#include "audit/audit_log.h"
 #include "mcp/eras.h"
 
 namespace bastion::mcp {
@@ -69,22 +70,34 @@ class DispatcherImpl final : public Dispatcher {
     }
     const auto m = method->get_string();
     if (m == "tools/call") {
-      return !nonBlockingTool(*obj);
+      // An audit log that makes record() wait for the disk (fsync always) blocks every call.
+      const CompiledTool* tool = calledTool(*obj);
+      return tool == nullptr || !tool->spec.non_blocking ||
+             (env_.options.audit != nullptr && env_.options.audit->recordWaitsForDisk());
     }
     return m == "prompts/get" || m == "resources/read" || m == "completion/complete";
   }
 
+  bool waitsOnPeers(const boost::json::value& message) const override {
+    const auto* obj = message.if_object();
+    const auto* method = obj != nullptr ? obj->if_contains("method") : nullptr;
+    if (method == nullptr || !method->is_string() || method->get_string() != "tools/call") {
+      return false;
+    }
+    const CompiledTool* tool = calledTool(*obj);
+    return tool != nullptr && tool->spec.waits_on_peers;
+  }
+
  private:
-  // A call of a tool declared non-blocking; anything unexpected counts as blocking.
-  bool nonBlockingTool(const boost::json::object& message) const {
+  // The tool a tools/call names, or null (unknown, malformed).
+  const CompiledTool* calledTool(const boost::json::object& message) const {
     const auto* params = message.if_contains("params");
     const auto* params_obj = params != nullptr ? params->if_object() : nullptr;
     const auto* name = params_obj != nullptr ? params_obj->if_contains("name") : nullptr;
     if (name == nullptr || !name->is_string()) {
-      return false;
+      return nullptr;
     }
-    const CompiledTool* tool = env_.registry.findTool(name->get_string());
-    return tool != nullptr && tool->spec.non_blocking;
+    return env_.registry.findTool(name->get_string());
   }
 
   DispatchResult route(Inbound& in, const rpc::Envelope& env) {

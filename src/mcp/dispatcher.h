@@ -11,9 +11,8 @@
 // passes its one session, HTTP the one named by Mcp-Session-Id. Client JSON-RPC responses
 // resolve the session's pending server-to-client requests (202, no body).
 
-#include <boost/json/value.hpp>
-
 #include <atomic>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -67,7 +66,7 @@ struct HttpMetadata {
 struct Inbound {
   boost::json::value message;  // one parsed JSON-RPC message
   TransportKind transport = TransportKind::Stdio;
-  auth::Principal principal;   // set by the authentication step
+  auth::Principal principal;         // set by the authentication step
   std::shared_ptr<Session> session;  // legacy session (stdio: its one session), else null
   std::shared_ptr<Outbound> out;     // request-related messages; may be null (JSON response)
   std::shared_ptr<std::atomic<bool>> cancelled;  // set by the transport when the client leaves
@@ -86,7 +85,7 @@ struct DispatchResult {
 
 // Tunables; the defaults suit production. Clocks are injectable for tests.
 struct DispatcherOptions {
-  std::size_t page_size = 100;                       // tools/resources/prompts list pages
+  std::size_t page_size = 100;                        // tools/resources/prompts list pages
   std::chrono::milliseconds list_ttl{5 * 60 * 1000};  // modern ttlMs on list results
   std::chrono::seconds request_state_ttl{10 * 60};    // MRTR requestState lifetime
   // Scope implications for tool authorization; null: a required scope must be held literally.
@@ -118,6 +117,13 @@ class Dispatcher {
   // True if handling `message` can block (tool calls, prompts, resource reads, completions);
   // transports may run everything else inline on the I/O thread.
   virtual bool mayBlock(const boost::json::value& message) const = 0;
+
+  // True if `message` may block on a peer (a tools/call of a ToolSpec::waits_on_peers tool):
+  // transports give such calls their own pool.
+  virtual bool waitsOnPeers(const boost::json::value& message) const {
+    (void)message;
+    return false;
+  }
 };
 
 // Parses one framed message. Returns the value, or a ready JSON-RPC error response:

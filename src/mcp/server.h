@@ -23,11 +23,11 @@
 namespace bastion::mcp {
 
 enum class RegistrationError {
-  InvalidName = 1,   // empty, too long, or characters outside the allowed set
-  Duplicate,         // a tool/prompt/resource with that name or URI exists
-  InvalidSchema,     // input or output schema does not compile (message says why)
+  InvalidName = 1,  // empty, too long, or characters outside the allowed set
+  Duplicate,        // a tool/prompt/resource with that name or URI exists
+  InvalidSchema,    // input or output schema does not compile (message says why)
   MissingHandler,
-  InvalidTemplate,   // resource template is not RFC 6570 level 1
+  InvalidTemplate,  // resource template is not RFC 6570 level 1
 };
 
 class Registry;  // compiled, immutable view used by the dispatcher (mcp/registry.h)
@@ -66,7 +66,8 @@ class ToolBuilder {
   ToolBuilder& openWorld(bool v = true);
   ToolBuilder& scopes(std::vector<std::string> s);
   ToolBuilder& openArguments(bool v = true);
-  ToolBuilder& nonBlocking(bool v = true);  // see ToolSpec::non_blocking
+  ToolBuilder& nonBlocking(bool v = true);                   // see ToolSpec::non_blocking
+  ToolBuilder& waitsOnPeers(bool v = true);                  // see ToolSpec::waits_on_peers
   ToolBuilder& auditFields(std::vector<std::string> names);  // see ToolSpec::audit_fields
   ToolBuilder& handler(ToolHandler h);
   ToolSpec build() &&;

@@ -48,6 +48,11 @@ ToolBuilder& ToolBuilder::openArguments(bool v) {
   return *this;
 }
 
+ToolBuilder& ToolBuilder::waitsOnPeers(bool v) {
+  spec_.waits_on_peers = v;
+  return *this;
+}
+
 ToolBuilder& ToolBuilder::nonBlocking(bool v) {
   spec_.non_blocking = v;
   return *this;

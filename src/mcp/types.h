@@ -6,7 +6,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-
 #include <chrono>
 #include <functional>
 #include <map>
@@ -30,11 +29,11 @@ std::string_view logLevelName(LogLevel level);
 // Errors a handler may return. Anything else becomes a tool execution error (isError: true)
 // carrying the error's message.
 enum class HandlerError {
-  InputRequired = 1000,  // modern era: the client must answer inputRequests and retry (MRTR)
-  Cancelled,             // the client cancelled or went away
-  ClientRequestFailed,   // a sampling/elicitation request got an error or timed out
-  InvalidParams,         // prompts/resources: arguments rejected (JSON-RPC -32602)
-  NotFound,              // resources: no such resource (era-specific error code)
+  InputRequired = 1000,     // modern era: the client must answer inputRequests and retry (MRTR)
+  Cancelled,                // the client cancelled or went away
+  ClientRequestFailed,      // a sampling/elicitation request got an error or timed out
+  InvalidParams,            // prompts/resources: arguments rejected (JSON-RPC -32602)
+  NotFound,                 // resources: no such resource (era-specific error code)
   MissingClientCapability,  // request() needs a capability the client did not declare:
                             // modern era -32021, legacy era a tool execution error
 };
@@ -49,7 +48,7 @@ struct ToolAnnotations {
 };
 
 struct ToolResult {
-  boost::json::array content;                  // content blocks (text, image, audio, resource...)
+  boost::json::array content;                    // content blocks (text, image, audio, resource...)
   std::optional<boost::json::value> structured;  // structuredContent; checked vs outputSchema
   bool is_error = false;
 
@@ -92,17 +91,16 @@ class CallContext {
   // The client must have declared the matching capability (sampling, elicitation, roots), else
   // HandlerError::MissingClientCapability. request() names its MRTR input keys "input-1",
   // "input-2", ... in call order; a handler whose calls vary between rounds uses requestAs().
-  virtual Result<boost::json::value> request(std::string_view method, boost::json::object params,
-                                             std::chrono::milliseconds timeout =
-                                                 std::chrono::seconds(60)) = 0;
+  virtual Result<boost::json::value> request(
+      std::string_view method, boost::json::object params,
+      std::chrono::milliseconds timeout = std::chrono::seconds(60)) = 0;
 
   // As request(), with the MRTR key (modern era: the inputRequests/inputResponses key) chosen
   // by the handler. Answers from earlier rounds are carried in the integrity-protected
   // requestState, so a handler simply asks again for everything it needs on each round.
-  virtual Result<boost::json::value> requestAs(std::string_view key, std::string_view method,
-                                               boost::json::object params,
-                                               std::chrono::milliseconds timeout =
-                                                   std::chrono::seconds(60));
+  virtual Result<boost::json::value> requestAs(
+      std::string_view key, std::string_view method, boost::json::object params,
+      std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
   // Legacy Streamable HTTP only: ends the current SSE response early (after its priming event)
   // so the client reconnects with Last-Event-ID and receives the rest. No-op elsewhere.
@@ -125,6 +123,11 @@ struct ToolSpec {
   // progress. A transport may then run the call on its I/O thread (no worker hop, no SSE).
   // The pipeline (authorization, validation, output checks) is the same either way.
   bool non_blocking = false;
+  // The handler waits on a peer it does not control: a downstream API, a remote database, a
+  // child process. Transports run such calls on a separate, larger pool, so that slow peers
+  // cannot take every thread from local tools (files, SQLite), which run on a pool sized to
+  // the cores.
+  bool waits_on_peers = false;
   // Top-level argument names whose values the audit log records verbatim (identifiers such as
   // a path or a record id); the rest of the arguments appear only as a digest.
   std::vector<std::string> audit_fields;

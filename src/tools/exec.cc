@@ -504,6 +504,7 @@ Result<mcp::ToolSpec> makeExecTool(const ToolIdentity& identity, const ExecToolO
   b.input(inputSchema(options)).output(outputSchema());
   // Truthful by construction (see exec.h): no host side effects, no network, not repeatable.
   b.readOnly(true).destructive(false).idempotent(false).openWorld(false);
+  b.waitsOnPeers();  // a child process, for up to its timeout
   b.handler([tool](const bj::object& args, CallContext& ctx) { return tool->call(args, ctx); });
   return std::move(b).build();
 }

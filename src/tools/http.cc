@@ -453,6 +453,7 @@ Result<mcp::ToolSpec> makeHttpTool(const ToolIdentity& identity, const HttpToolO
   mcp::ToolBuilder b = builderFor(identity);
   b.input(inputSchema(options));
   annotate(b, options);
+  b.waitsOnPeers();  // the downstream API
   b.handler([tool](const json::object& args, mcp::CallContext&) { return tool->call(args); });
   return std::move(b).build();
 }

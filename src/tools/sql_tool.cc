@@ -227,6 +227,7 @@ Result<mcp::ToolSpec> makeStatementTool(const ToolIdentity& id, const SqlToolOpt
     b.output(rowsOutputSchema()).readOnly(true).destructive(false).idempotent(true);
   }
   b.openWorld(false);
+  b.waitsOnPeers(database.dialect() == SqlDialect::Postgres);  // a server across the network
   b.handler(
       [tool](const bj::object& args, CallContext& ctx) { return callStatement(*tool, args, ctx); });
   return std::move(b).build();
@@ -312,6 +313,7 @@ Result<mcp::ToolSpec> makeListTool(const ToolIdentity& id, const SqlToolOptions&
   mcp::ToolBuilder b = builderFor(id);
   b.input(std::move(input)).output(rowsOutputSchema());
   b.readOnly(true).destructive(false).idempotent(true).openWorld(false);
+  b.waitsOnPeers(database.dialect() == SqlDialect::Postgres);
   b.handler(
       [tool](const bj::object& args, CallContext& ctx) { return callList(*tool, args, ctx); });
   return std::move(b).build();

@@ -41,22 +41,28 @@ struct HttpServerOptions {
   // metadata); bodies are capped at route_max_body; handlers run on a worker thread.
   std::vector<std::shared_ptr<web::Routes>> routes;
   std::size_t route_max_body = 64 * 1024;
-  std::size_t max_header = 16 * 1024;           // request line + headers
+  std::size_t max_header = 16 * 1024;                                  // request line + headers
   std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};  // whole header section
   std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};    // whole body
-  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};    // between keep-alive requests
-  std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};   // one write to the client
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};   // between keep-alive requests
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};  // one write to the client
   std::chrono::milliseconds shutdown_timeout{std::chrono::seconds(10)};  // in-flight calls at stop
   std::chrono::milliseconds sse_retry{std::chrono::milliseconds(1000)};  // `retry:` sent to clients
   std::chrono::milliseconds sse_keepalive{std::chrono::seconds(15)};     // comment on idle streams
   // A blocking call quiet this long is answered as an SSE stream (priming event, keep-alives);
   // one that finishes sooner without sending anything gets a plain JSON answer.
   std::chrono::milliseconds sse_delay{std::chrono::milliseconds(100)};
-  std::chrono::milliseconds session_sweep{std::chrono::seconds(30)};     // SessionStore::expireIdle
+  std::chrono::milliseconds session_sweep{std::chrono::seconds(30)};  // SessionStore::expireIdle
 
   std::size_t max_connections = 1024;  // beyond: accepted and closed at once
   unsigned io_threads = 0;             // 0: one per core
-  unsigned workers = 0;                // blocking dispatch threads; 0: 4 per core
+  // Blocking dispatch: calls of tools that wait on peers (ToolSpec::waits_on_peers) and the web
+  // routes (store, password hashing, outbound fetches) run on `workers` threads (0: 4 per
+  // core); every other blocking call (files, SQLite, resources, prompts) on `local_workers`
+  // (0: one per core, at least 2), so slow peers cannot starve local tools and local work
+  // does not oversubscribe the cores.
+  unsigned workers = 0;
+  unsigned local_workers = 0;
 
   // Outbound queue bound per SSE stream: a client that stops reading is dropped past this.
   std::size_t max_queued_bytes = std::size_t{8} << 20;

@@ -22,7 +22,6 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <string>
 #include <utility>
 
@@ -130,8 +129,8 @@ class Connection {
   }
 
   asio::awaitable<void> writeRejection(http::status status) {
-    Response res = HttpHandler::errorResponse(status, -32000, http::obsolete_reason(status), 11,
-                                              false);
+    Response res =
+        HttpHandler::errorResponse(status, -32000, http::obsolete_reason(status), 11, false);
     co_await write(res);
     co_await lingeringClose();
   }
@@ -234,8 +233,8 @@ class Connection {
   // Other streams can never be resumed, so a cheap process-wide counter names them.
   std::shared_ptr<SseStream> newStream(bool resumable) {
     static std::atomic<std::uint64_t> counter{0};
-    std::string id = resumable ? randomToken(*ctx_.rng, 12)
-                               : "n" + std::to_string(counter.fetch_add(1) + 1);
+    std::string id =
+        resumable ? randomToken(*ctx_.rng, 12) : "n" + std::to_string(counter.fetch_add(1) + 1);
     return std::make_shared<SseStream>(std::move(id), resumable, ctx_.options.max_queued_bytes);
   }
 
@@ -268,8 +267,8 @@ class Connection {
 
   asio::awaitable<bool> writeChunk(std::string_view text) {
     lowest().expires_after(ctx_.options.write_timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, http::make_chunk(asio::buffer(text)),
-                                              kNoThrow);
+    auto [ec, n] =
+        co_await asio::async_write(stream_, http::make_chunk(asio::buffer(text)), kNoThrow);
     co_return !ec;
   }
 
@@ -351,19 +350,20 @@ class Connection {
     const auto cancelled = plan.inbound.cancelled;
     auto slot = std::make_shared<CallSlot>();
     stream->attach(wakeup().waker());
-    asio::post(*ctx_.workers, [dispatcher = ctx_.dispatcher, in = std::move(plan.inbound), stream,
-                               slot]() mutable {
-      mcp::DispatchResult result = dispatcher->handle(std::move(in));
-      std::optional<std::string> text;
-      if (result.response) {
-        text = boost::json::serialize(*result.response);
-      }
-      {
-        std::lock_guard lock(slot->mu);
-        slot->result = std::move(result);
-      }
-      stream->finish(std::move(text));
-    });
+    asio::thread_pool& pool = plan.waits_on_peers ? *ctx_.workers : *ctx_.local_workers;
+    asio::post(
+        pool, [dispatcher = ctx_.dispatcher, in = std::move(plan.inbound), stream, slot]() mutable {
+          mcp::DispatchResult result = dispatcher->handle(std::move(in));
+          std::optional<std::string> text;
+          if (result.response) {
+            text = boost::json::serialize(*result.response);
+          }
+          {
+            std::lock_guard lock(slot->mu);
+            slot->result = std::move(result);
+          }
+          stream->finish(std::move(text));
+        });
     bool committed = false;
     const PumpEnd end = co_await pump(*stream, wakeup(), committed, req, plan.resumable);
     if (end == PumpEnd::Finished && !committed) {
@@ -385,7 +385,7 @@ class Connection {
     if (end == PumpEnd::Finished && plan.resumable) {
       ctx_.streams->remove(session->id(), stream->id());
     }
-    co_return ok && co_await endSse();
+    co_return ok&& co_await endSse();
   }
 
   // GET: resume a stream after Last-Event-ID, or open the session's standalone stream.
@@ -412,7 +412,7 @@ class Connection {
       ctx_.streams->remove(plan.session->id(), stream->id());
     }
     const bool ok = end == PumpEnd::Finished || end == PumpEnd::Detached;
-    co_return ok && co_await endSse();
+    co_return ok&& co_await endSse();
   }
 
   ServerContext& ctx_;

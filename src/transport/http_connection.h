@@ -61,7 +61,8 @@ struct ServerContext {
   std::shared_ptr<StreamRegistry> streams;
   std::unique_ptr<HttpHandler> handler;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
-  boost::asio::thread_pool* workers = nullptr;      // blocking dispatch runs here
+  boost::asio::thread_pool* workers = nullptr;  // calls that wait on peers, web routes
+  boost::asio::thread_pool* local_workers = nullptr;  // other blocking calls
   RandomSource* rng = nullptr;                      // stream ids
   std::unique_ptr<ConnectionTracker> tracker;
   std::atomic<std::uint64_t> connection_errors{0};  // unexpected exceptions, counted

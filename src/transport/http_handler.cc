@@ -1,10 +1,9 @@
 #include "transport/http_handler.h"
 
+#include <algorithm>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-
-#include <algorithm>
 #include <cctype>
 #include <exception>
 #include <iterator>
@@ -25,8 +24,7 @@ constexpr int kTransportError = -32000;
 constexpr int kSessionNotFound = -32001;
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
@@ -85,8 +83,8 @@ Response methodNotAllowed(const RequestHeader& req, std::string_view allow) {
 }
 
 Response sessionNotFound(const RequestHeader& req) {
-  return HttpHandler::errorResponse(http::status::not_found, kSessionNotFound,
-                                    "Session not found", req.version(), keepAlive(req));
+  return HttpHandler::errorResponse(http::status::not_found, kSessionNotFound, "Session not found",
+                                    req.version(), keepAlive(req));
 }
 
 }  // namespace
@@ -105,7 +103,8 @@ bool acceptsMediaType(std::string_view accept, std::string_view media_type) {
     const std::size_t q = params.find("q=");
     if (q != std::string_view::npos) {
       const std::string_view w = trim(params.substr(q + 2, params.find(';', q) - q - 2));
-      if (!w.empty() && std::all_of(w.begin(), w.end(), [](char c) { return c == '0' || c == '.'; })) {
+      if (!w.empty() &&
+          std::all_of(w.begin(), w.end(), [](char c) { return c == '0' || c == '.'; })) {
         continue;
       }
     }
@@ -218,8 +217,8 @@ std::optional<Response> HttpHandler::checkOrigin(const RequestHeader& req) const
   const std::string same_origin = std::string(options_.tls ? "https://" : "http://") +
                                   std::string(header(req, "Host").value_or(""));
   if (!iequals(*origin, same_origin) && !anyOf(options_.allowed_origins, *origin)) {
-    return errorResponse(http::status::forbidden, kTransportError,
-                         "Forbidden: Origin not allowed", req.version(), false);
+    return errorResponse(http::status::forbidden, kTransportError, "Forbidden: Origin not allowed",
+                         req.version(), false);
   }
   return std::nullopt;
 }
@@ -266,11 +265,10 @@ Preflight HttpHandler::authenticateRequest(const RequestHeader& req,
   }
   const auth::Challenge& challenge = result.error();
   const auto status = http::int_to_status(static_cast<unsigned>(challenge.status));
-  Response res = errorResponse(status == http::status::unknown ? http::status::unauthorized : status,
-                               kTransportError,
-                               challenge.description.empty() ? "Unauthorized"
-                                                             : challenge.description,
-                               req.version(), keepAlive(req));
+  Response res = errorResponse(
+      status == http::status::unknown ? http::status::unauthorized : status, kTransportError,
+      challenge.description.empty() ? "Unauthorized" : challenge.description, req.version(),
+      keepAlive(req));
   if (!challenge.www_authenticate.empty()) {
     res.set(http::field::www_authenticate, challenge.www_authenticate);
   }
@@ -304,8 +302,8 @@ std::optional<Response> HttpHandler::checkPostHeaders(const RequestHeader& req) 
       n = n * 10 + static_cast<std::uint64_t>(c - '0');
     }
     if (n > options_.max_body) {
-      return errorResponse(http::status::payload_too_large, kTransportError,
-                           "Payload Too Large", req.version(), false);
+      return errorResponse(http::status::payload_too_large, kTransportError, "Payload Too Large",
+                           req.version(), false);
     }
   }
   return std::nullopt;
@@ -407,8 +405,8 @@ Plan HttpHandler::planPost(const Request& req, const Admitted& admitted) const {
     if (!plausibleSessionId(*sid)) {
       return sessionNotFound(req);
     }
-    in.session = sessions_->find(std::string(*sid), admitted.principal,
-                                 std::chrono::steady_clock::now());
+    in.session =
+        sessions_->find(std::string(*sid), admitted.principal, std::chrono::steady_clock::now());
     if (!in.session) {
       return sessionNotFound(req);  // unknown, expired, or another principal's: all alike
     }
@@ -416,9 +414,10 @@ Plan HttpHandler::planPost(const Request& req, const Admitted& admitted) const {
   const auto* obj = in.message.if_object();
   const bool is_request = obj && obj->contains("method") && obj->contains("id");
   plan.may_block = dispatcher_->mayBlock(in.message);
+  plan.waits_on_peers = plan.may_block && dispatcher_->waitsOnPeers(in.message);
   plan.sse = is_request && plan.may_block;  // preflight already required text/event-stream
-  plan.resumable = plan.sse && !modern && in.session &&
-                   in.session->protocolVersion() >= kFirstResumableVersion;
+  plan.resumable =
+      plan.sse && !modern && in.session && in.session->protocolVersion() >= kFirstResumableVersion;
   plan.cancel_on_disconnect = modern;
   return plan;
 }
@@ -431,8 +430,8 @@ Plan HttpHandler::planGet(const Request& req, const Admitted& admitted) const {
   }
   GetPlan plan;
   if (plausibleSessionId(*sid)) {
-    plan.session = sessions_->find(std::string(*sid), admitted.principal,
-                                   std::chrono::steady_clock::now());
+    plan.session =
+        sessions_->find(std::string(*sid), admitted.principal, std::chrono::steady_clock::now());
   }
   if (!plan.session) {
     return sessionNotFound(req);
@@ -505,8 +504,9 @@ web::Request HttpHandler::toWebRequest(const Request& req, std::string_view remo
   out.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
   for (const auto& field : req) {
     std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+    std::transform(name.begin(), name.end(), name.begin(), [](char c) {
+      return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
     out.headers.emplace_back(std::move(name), std::string(field.value()));
   }
   out.body = req.body();

@@ -14,7 +14,6 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -59,9 +58,10 @@ using Preflight = std::variant<Response, Admitted, RouteAdmitted>;
 // A POST to dispatch. `inbound.out` is left null: the connection sets it for an SSE answer.
 struct PostPlan {
   mcp::Inbound inbound;
-  bool may_block = false;   // run on a worker, never on an I/O thread
-  bool sse = false;         // answer with an SSE stream (request that may block, client accepts)
-  bool resumable = false;   // legacy session stream: priming event, closeStream, Last-Event-ID
+  bool may_block = false;       // run on a worker, never on an I/O thread
+  bool waits_on_peers = false;  // ... on the pool for calls that wait on peers
+  bool sse = false;        // answer with an SSE stream (request that may block, client accepts)
+  bool resumable = false;  // legacy session stream: priming event, closeStream, Last-Event-ID
   bool cancel_on_disconnect = false;  // modern era: closing the stream cancels the request
 };
 

@@ -5,6 +5,7 @@
 // made here; it is in Boost's code, not ours, and would fail -Werror release builds.
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,8 +18,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include <algorithm>
 #include <csignal>
 #include <exception>
 #include <thread>
@@ -39,8 +38,7 @@ Result<void> validate(const HttpServerOptions& o) {
   if (o.endpoint.empty() || o.endpoint.front() != '/') {
     return Error(HttpServerError::InvalidOptions, "endpoint must start with '/'");
   }
-  if (o.max_body == 0 || o.max_header < 1024 || o.max_connections == 0 ||
-      o.route_max_body == 0) {
+  if (o.max_body == 0 || o.max_header < 1024 || o.max_connections == 0 || o.route_max_body == 0) {
     return Error(HttpServerError::InvalidOptions,
                  "max_body, route_max_body, max_header (>= 1024) and max_connections must be "
                  "positive");
@@ -110,7 +108,7 @@ void ConnectionTracker::onDrained(std::function<void()> fn) {
 }
 
 struct HttpServer::Impl {
-  Impl(HttpServerOptions options, unsigned io_threads, unsigned workers)
+  Impl(HttpServerOptions options, unsigned io_threads, unsigned workers, unsigned local_workers)
       : ioc(1),
         strand(asio::make_strand(ioc)),
         acceptor(strand),
@@ -118,6 +116,7 @@ struct HttpServer::Impl {
         deadline(strand),
         signals(strand),
         pool(workers),
+        local_pool(local_workers),
         io_thread_count(io_threads) {
     // One io_context per I/O thread, each run by exactly one thread: a connection lives on one
     // of them, so its handlers never wake another thread (no futex ping-pong between I/O
@@ -139,7 +138,8 @@ struct HttpServer::Impl {
   asio::steady_timer sweep_timer;
   asio::steady_timer deadline;
   asio::signal_set signals;
-  asio::thread_pool pool;  // declared after ioc: joined and destroyed before it
+  asio::thread_pool pool;        // declared after ioc: joined and destroyed before it
+  asio::thread_pool local_pool;  // likewise
   unsigned io_thread_count;
   std::shared_ptr<ServerContext> ctx;
   std::shared_ptr<mcp::SessionStore> sessions;
@@ -249,9 +249,10 @@ HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() = default;
 
-Result<std::unique_ptr<HttpServer>> HttpServer::create(
-    HttpServerOptions options, std::shared_ptr<mcp::Dispatcher> dispatcher,
-    std::shared_ptr<mcp::SessionStore> sessions, std::shared_ptr<auth::Authenticator> auth) {
+Result<std::unique_ptr<HttpServer>> HttpServer::create(HttpServerOptions options,
+                                                       std::shared_ptr<mcp::Dispatcher> dispatcher,
+                                                       std::shared_ptr<mcp::SessionStore> sessions,
+                                                       std::shared_ptr<auth::Authenticator> auth) {
   if (auto ok = validate(options); !ok) {
     return ok.error();
   }
@@ -260,7 +261,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(
   }
   const unsigned io = options.io_threads ? options.io_threads : cores();
   const unsigned workers = options.workers ? options.workers : 4 * cores();
-  auto impl = std::make_unique<Impl>(std::move(options), io, workers);
+  const unsigned local_workers =
+      options.local_workers ? options.local_workers : std::max(2u, cores());
+  auto impl = std::make_unique<Impl>(std::move(options), io, workers, local_workers);
   ServerContext& ctx = *impl->ctx;
   if (ctx.options.tls) {
     auto tls = makeServerTlsContext(*ctx.options.tls);
@@ -277,9 +280,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(
   ho.endpoint = ctx.options.endpoint;
   ho.allowed_hosts = ctx.options.allowed_hosts.empty() ? loopbackHosts(impl->bound_port)
                                                        : ctx.options.allowed_hosts;
-  ho.allowed_origins = ctx.options.allowed_origins.empty()
-                           ? loopbackOrigins(impl->bound_port, tls)
-                           : ctx.options.allowed_origins;
+  ho.allowed_origins = ctx.options.allowed_origins.empty() ? loopbackOrigins(impl->bound_port, tls)
+                                                           : ctx.options.allowed_origins;
   ho.tls = tls;
   ho.max_body = ctx.options.max_body;
   ho.routes = ctx.options.routes;
@@ -289,6 +291,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(
   ctx.handler = std::make_unique<HttpHandler>(std::move(ho), std::move(dispatcher), sessions,
                                               std::move(auth), ctx.streams);
   ctx.workers = &impl->pool;
+  ctx.local_workers = &impl->local_pool;
   ctx.rng = &systemRandom();
   ctx.tracker = std::make_unique<ConnectionTracker>(ctx.options.max_connections);
   impl->sessions = std::move(sessions);
@@ -321,6 +324,7 @@ void HttpServer::run() {
   }
   // Every connection is gone; calls still running on workers finish into streams nobody reads.
   m.pool.join();
+  m.local_pool.join();
 }
 
 void HttpServer::stop() {

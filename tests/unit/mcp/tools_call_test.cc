@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "audit/audit_log.h"
+#include "core/random.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/methods.h"
 #include "policy/scope_policy.h"
@@ -280,6 +282,45 @@ TEST(ToolsCall, OnlyToolsDeclaredNonBlockingMayRunInline) {
   // The result is the same either way: the whole pipeline runs.
   auto res = call(h, "add", {{"a", 2}, {"b", 3}});
   EXPECT_FALSE(res.contains("isError") && res.at("isError") == true);
+}
+
+TEST(ToolsCall, CallsOfToolsThatWaitOnPeersAreToldApart) {
+  // Transports run calls of tools that wait on peers (a downstream API, a child process) on
+  // their own pool; every other blocking call and every non-call stays on the local one.
+  ServerInfo info;
+  info.name = "t";
+  info.version = "1";
+  auto server = std::make_shared<Server>(std::move(info));
+  auto handler = [](const json::object&, CallContext&) -> Result<ToolResult> {
+    return ToolResult::text("x");
+  };
+  ASSERT_TRUE(server->addTool(ToolBuilder("remote").waitsOnPeers().handler(handler).build()));
+  ASSERT_TRUE(server->addTool(ToolBuilder("local").handler(handler).build()));
+  auto sessions = std::make_shared<SessionStore>(SessionLimits{}, systemRandom());
+  auto d = Dispatcher::create(server, sessions);
+  EXPECT_TRUE(d->waitsOnPeers(request(1, "tools/call", {{"name", "remote"}})));
+  EXPECT_TRUE(d->mayBlock(request(1, "tools/call", {{"name", "remote"}})));
+  EXPECT_FALSE(d->waitsOnPeers(request(1, "tools/call", {{"name", "local"}})));
+  EXPECT_FALSE(d->waitsOnPeers(request(1, "tools/call", {{"name", "no_such_tool"}})));
+  EXPECT_FALSE(d->waitsOnPeers(request(1, "prompts/get", {{"name", "remote"}})));
+  EXPECT_FALSE(d->waitsOnPeers(json::value(3)));
+}
+
+// An audit sink whose record() waits for the disk, as fsync = "always" does.
+class DiskBoundSink final : public audit::AuditSink {
+ public:
+  void record(json::object) override {}
+  bool recordWaitsForDisk() const override { return true; }
+};
+
+TEST(ToolsCall, NonBlockingToolsLeaveTheIoThreadWhenAuditWaitsForTheDisk) {
+  // With fsync = "always" the audit step of every call waits for an fsync: no call may then
+  // run on an I/O thread, not even one of a tool declared non-blocking.
+  DispatcherOptions o;
+  o.audit = std::make_shared<DiskBoundSink>();
+  Harness h(std::move(o));
+  EXPECT_TRUE(h.dispatcher->mayBlock(request(1, "tools/call", {{"name", "add"}})));
+  EXPECT_FALSE(h.dispatcher->mayBlock(request(1, "tools/list")));
 }
 
 }  // namespace
