@@ -7,8 +7,6 @@
 // dropped. Rows are fetched one at a time so max_rows and max_bytes stop the transfer early.
 // Which tables may be read is the role's business: see docs/sql.md for a SELECT-only role.
 
-#include <libpq-fe.h>
-
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -17,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tools/pq_library.h"
 #include "tools/sql_backend.h"
 #include "tools/sql_pool.h"
 
@@ -30,10 +29,10 @@ constexpr Oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26, kJson =
               kFloat8 = 701, kNumeric = 1700, kJsonb = 3802;
 
 struct ConnCloser {
-  void operator()(PGconn* c) const { PQfinish(c); }
+  void operator()(PGconn* c) const { pq().PQfinish(c); }
 };
 struct ResultClearer {
-  void operator()(PGresult* r) const { PQclear(r); }
+  void operator()(PGresult* r) const { pq().PQclear(r); }
 };
 using UniqueConn = std::unique_ptr<PGconn, ConnCloser>;
 using UniqueResult = std::unique_ptr<PGresult, ResultClearer>;
@@ -57,15 +56,15 @@ std::string withoutPassword(std::string message, const std::string& password) {
 
 std::string passwordOf(const std::string& conninfo) {
   char* err = nullptr;
-  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &err);
-  PQfreemem(err);
+  PQconninfoOption* options = pq().PQconninfoParse(conninfo.c_str(), &err);
+  pq().PQfreemem(err);
   std::string password;
   for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
     if (std::string_view(o->keyword) == "password" && o->val != nullptr) {
       password = o->val;
     }
   }
-  PQconninfoFree(options);
+  pq().PQconninfoFree(options);
   return password;
 }
 
@@ -82,17 +81,18 @@ Result<UniqueConn> connect(const PostgresOptions& options) {
   const char* keywords[] = {"dbname", "connect_timeout", "client_encoding", "application_name",
                             nullptr};
   const char* values[] = {options.conninfo.c_str(), timeout.c_str(), "UTF8", "bastion", nullptr};
-  UniqueConn conn(PQconnectdbParams(keywords, values, 1));
+  UniqueConn conn(pq().PQconnectdbParams(keywords, values, 1));
   if (conn == nullptr) {
     return Error(SqlError::ConnectFailed, "cannot connect to PostgreSQL: out of memory");
   }
-  if (PQstatus(conn.get()) != CONNECTION_OK) {
-    return Error(SqlError::ConnectFailed, withoutPassword("cannot connect to PostgreSQL: " +
-                                                              firstLine(PQerrorMessage(conn.get())),
-                                                          passwordOf(options.conninfo)));
+  if (pq().PQstatus(conn.get()) != CONNECTION_OK) {
+    return Error(SqlError::ConnectFailed,
+                 withoutPassword(
+                     "cannot connect to PostgreSQL: " + firstLine(pq().PQerrorMessage(conn.get())),
+                     passwordOf(options.conninfo)));
   }
   // The tokenizer reads '...' without backslash escapes; the server must agree (fail closed).
-  const char* scs = PQparameterStatus(conn.get(), "standard_conforming_strings");
+  const char* scs = pq().PQparameterStatus(conn.get(), "standard_conforming_strings");
   if (scs == nullptr || std::string_view(scs) != "on") {
     return Error(SqlError::ConnectFailed,
                  "PostgreSQL must run with standard_conforming_strings = on");
@@ -136,12 +136,12 @@ Result<BoundValue> toBound(const bj::value& v) {
 }
 
 bj::value cellValue(const PGresult* r, int row, int col) {
-  if (PQgetisnull(r, row, col) != 0) {
+  if (pq().PQgetisnull(r, row, col) != 0) {
     return nullptr;
   }
-  const char* text = PQgetvalue(r, row, col);
-  std::string_view s(text, static_cast<std::size_t>(PQgetlength(r, row, col)));
-  switch (PQftype(r, col)) {
+  const char* text = pq().PQgetvalue(r, row, col);
+  std::string_view s(text, static_cast<std::size_t>(pq().PQgetlength(r, row, col)));
+  switch (pq().PQftype(r, col)) {
     case kBool:
       return bj::value(s == "t");
     case kInt2:
@@ -190,20 +190,20 @@ class PostgresDatabase final : public SqlDatabase {
     }
     PGconn* conn = lease.value()->conn.get();
     std::string sql(request.sql);
-    UniqueResult r(PQprepare(conn, "", sql.c_str(), 0, nullptr));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+    UniqueResult r(pq().PQprepare(conn, "", sql.c_str(), 0, nullptr));
+    if (pq().PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
       auto error = failure(r.get(), conn);
-      if (PQstatus(conn) != CONNECTION_OK) {
+      if (pq().PQstatus(conn) != CONNECTION_OK) {
         lease.value().discard();
       }
       return error;
     }
     if (!request.write) {
-      UniqueResult described(PQdescribePrepared(conn, ""));
-      if (PQresultStatus(described.get()) != PGRES_COMMAND_OK) {
+      UniqueResult described(pq().PQdescribePrepared(conn, ""));
+      if (pq().PQresultStatus(described.get()) != PGRES_COMMAND_OK) {
         return failure(described.get(), conn);
       }
-      if (PQnfields(described.get()) == 0) {
+      if (pq().PQnfields(described.get()) == 0) {
         return notAQuery();
       }
     }
@@ -223,10 +223,10 @@ class PostgresDatabase final : public SqlDatabase {
       bool reuse = true;
       bool began = false;
       auto rows = inTransaction(conn, request, reuse, began);
-      const bool broken = PQstatus(conn) != CONNECTION_OK;
+      const bool broken = pq().PQstatus(conn) != CONNECTION_OK;
       // Only a connection back at rest (connected, no transaction, no cancel in flight that
       // could reach a later command) is reused.
-      if (!reuse || broken || PQtransactionStatus(conn) != PQTRANS_IDLE) {
+      if (!reuse || broken || pq().PQtransactionStatus(conn) != PQTRANS_IDLE) {
         lease.value().discard();
       }
       if (rows || began || !broken || attempt >= options_.pool_size) {
@@ -249,9 +249,10 @@ class PostgresDatabase final : public SqlDatabase {
             options.pool_size) {}
 
   static Error failure(const PGresult* r, PGconn* conn) {
-    const char* primary = r != nullptr ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-    std::string message = primary != nullptr ? primary : firstLine(PQerrorMessage(conn));
+    const char* primary =
+        r != nullptr ? pq().PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    const char* state = r != nullptr ? pq().PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string message = primary != nullptr ? primary : firstLine(pq().PQerrorMessage(conn));
     std::string_view sqlstate = state != nullptr ? state : "";
     if (sqlstate == "57014") {
       return Error(SqlError::Timeout, "the statement took longer than statement_timeout");
@@ -266,8 +267,8 @@ class PostgresDatabase final : public SqlDatabase {
   }
 
   Result<void> command(PGconn* conn, const std::string& sql) {
-    UniqueResult r(PQexec(conn, sql.c_str()));
-    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+    UniqueResult r(pq().PQexec(conn, sql.c_str()));
+    if (pq().PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
       return failure(r.get(), conn);
     }
     return {};
@@ -283,7 +284,7 @@ class PostgresDatabase final : public SqlDatabase {
     }
     began = true;
     auto rows = execute(conn, request, reuse);
-    const PGTransactionStatusType status = PQtransactionStatus(conn);
+    const PGTransactionStatusType status = pq().PQtransactionStatus(conn);
     if (status == PQTRANS_IDLE) {
       // The statement itself ended Bastion's transaction (a configured COMMIT or ROLLBACK):
       // whatever it did is not what the tool promised. Refused, and the connection dropped.
@@ -320,12 +321,12 @@ class PostgresDatabase final : public SqlDatabase {
       values.push_back(b.is_null ? nullptr : b.text.c_str());
     }
     std::string sql(request.sql);
-    if (PQsendQueryParams(conn, sql.c_str(), static_cast<int>(bound.size()), types.data(),
-                          values.data(), nullptr, nullptr, 0) != 1) {
+    if (pq().PQsendQueryParams(conn, sql.c_str(), static_cast<int>(bound.size()), types.data(),
+                               values.data(), nullptr, nullptr, 0) != 1) {
       return failure(nullptr, conn);
     }
     if (!request.write) {
-      PQsetSingleRowMode(conn);
+      pq().PQsetSingleRowMode(conn);
     }
     return collect(conn, request, reuse);
   }
@@ -336,9 +337,9 @@ class PostgresDatabase final : public SqlDatabase {
     RowCollector rows(request.max_rows, request.max_bytes);
     std::optional<Error> error;
     bool stopped = false;
-    while (PGresult* raw = PQgetResult(conn)) {
+    while (PGresult* raw = pq().PQgetResult(conn)) {
       UniqueResult r(raw);
-      ExecStatusType status = PQresultStatus(r.get());
+      ExecStatusType status = pq().PQresultStatus(r.get());
       if (stopped) {
         continue;
       }
@@ -349,7 +350,7 @@ class PostgresDatabase final : public SqlDatabase {
           cancel(conn);
         }
       } else if (status == PGRES_COMMAND_OK) {
-        rows.rows().affected = std::strtoll(PQcmdTuples(r.get()), nullptr, 10);
+        rows.rows().affected = std::strtoll(pq().PQcmdTuples(r.get()), nullptr, 10);
       } else if (!error) {
         error = failure(r.get(), conn);
       }
@@ -364,11 +365,11 @@ class PostgresDatabase final : public SqlDatabase {
   }
 
   static bool addRows(const PGresult* r, RowCollector& rows) {
-    const int columns = PQnfields(r);
-    for (int i = 0; i < PQntuples(r); ++i) {
+    const int columns = pq().PQnfields(r);
+    for (int i = 0; i < pq().PQntuples(r); ++i) {
       bj::object row;
       for (int c = 0; c < columns; ++c) {
-        row.insert_or_assign(PQfname(r, c), cellValue(r, i, c));
+        row.insert_or_assign(pq().PQfname(r, c), cellValue(r, i, c));
       }
       if (!rows.add(std::move(row))) {
         return false;
@@ -378,10 +379,10 @@ class PostgresDatabase final : public SqlDatabase {
   }
 
   static void cancel(PGconn* conn) {
-    if (PGcancel* c = PQgetCancel(conn)) {
+    if (PGcancel* c = pq().PQgetCancel(conn)) {
       char buffer[256];
-      PQcancel(c, buffer, sizeof buffer);
-      PQfreeCancel(c);
+      pq().PQcancel(c, buffer, sizeof buffer);
+      pq().PQfreeCancel(c);
     }
   }
 
@@ -392,6 +393,9 @@ class PostgresDatabase final : public SqlDatabase {
 }  // namespace
 
 Result<std::unique_ptr<SqlDatabase>> openPostgres(const PostgresOptions& options) {
+  if (auto loaded = loadPq(); !loaded) {  // every pq() call below comes after this
+    return Error(SqlError::ConnectFailed, loaded.error().message);
+  }
   return PostgresDatabase::open(options);
 }
 

@@ -231,6 +231,26 @@ TEST(CliServe, StdioRefusesToStartWithoutItsTokenVariable) {
       << refused.err;
 }
 
+// The program does not link libpq: it loads it when a PostgreSQL database is configured. A
+// database on a closed port is then refused by libpq itself ("cannot connect"), which proves the
+// library was found and called; without a PostgreSQL database it is never mapped.
+TEST(CliServe, LoadsLibpqOnlyForAPostgresDatabase) {
+  const std::string path = tempFile("postgres-down.toml",
+                                    "[databases.main]\n"
+                                    "url = \"postgresql://nobody@127.0.0.1:9/x\"\n"
+                                    "[[tools]]\nname = \"q\"\nkind = \"sql.query\"\n"
+                                    "database = \"main\"\nsql = \"SELECT 1 AS one\"\n");
+  auto r = run({kExe, "serve", "--stdio", "--config", path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot start: database main: cannot connect to PostgreSQL: "),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("libpq.so.5 cannot be loaded"), std::string::npos) << r.err;
+  // The program itself has no libpq among its needed libraries.
+  auto needed = run({"/usr/bin/ldd", kExe});
+  EXPECT_EQ(needed.out.find("libpq"), std::string::npos) << needed.out;
+}
+
 // One HTTP request over a fresh loopback connection; returns the raw response (bounded).
 std::string httpExchange(int port, const std::string& request);
 
