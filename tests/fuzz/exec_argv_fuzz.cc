@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "support/test_call_context.h"
 #include "tools/exec.h"
 
 namespace {
@@ -29,24 +30,7 @@ class CaptureLauncher final : public sandbox::Launcher {
   std::vector<std::string> argv;
 };
 
-class NullContext final : public mcp::CallContext {
- public:
-  const mcp::Principal& principal() const override { return principal_; }
-  std::string_view protocolVersion() const override { return "2025-11-25"; }
-  const boost::json::object& clientCapabilities() const override { return caps_; }
-  bool cancelled() const override { return false; }
-  void progress(double, std::optional<double>, std::string_view) override {}
-  void log(mcp::LogLevel, const boost::json::value&, std::string_view) override {}
-  Result<boost::json::value> request(std::string_view, boost::json::object,
-                                     std::chrono::milliseconds) override {
-    return Error(mcp::HandlerError::ClientRequestFailed, "no client");
-  }
-  void closeStream() override {}
-
- private:
-  mcp::Principal principal_;
-  boost::json::object caps_;
-};
+using NullContext = bastion::testing::TestCallContext;
 
 // The argv for `value`, or empty when the call was refused.
 std::vector<std::string> argvFor(const mcp::ToolSpec& spec, CaptureLauncher& launcher,

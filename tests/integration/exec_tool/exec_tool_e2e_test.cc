@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "sandbox/sandbox.h"
+#include "support/test_call_context.h"
 #include "tools/exec.h"
 
 namespace bastion::tools {
@@ -22,23 +23,7 @@ namespace {
 
 namespace json = boost::json;
 
-class TestContext final : public mcp::CallContext {
- public:
-  const mcp::Principal& principal() const override { return principal_; }
-  std::string_view protocolVersion() const override { return "2025-11-25"; }
-  const json::object& clientCapabilities() const override { return caps_; }
-  bool cancelled() const override { return false; }
-  void progress(double, std::optional<double>, std::string_view) override {}
-  void log(mcp::LogLevel, const json::value&, std::string_view) override {}
-  Result<json::value> request(std::string_view, json::object, std::chrono::milliseconds) override {
-    return Error(mcp::HandlerError::ClientRequestFailed, "no client");
-  }
-  void closeStream() override {}
-
- private:
-  mcp::Principal principal_;
-  json::object caps_;
-};
+using TestContext = bastion::testing::TestCallContext;
 
 class ExecToolE2E : public ::testing::Test {
  protected:

@@ -20,6 +20,7 @@
 #include "integration/net/local_server.h"
 #include "mcp/dispatcher.h"
 #include "mcp/server.h"
+#include "support/test_call_context.h"
 #include "tools/http.h"
 
 namespace bastion::tools {
@@ -67,22 +68,11 @@ std::string echoJson(const ServerRequest& req) {
   return httpResponse(200, "OK", body, "Content-Type: application/json\r\n");
 }
 
-class NullContext final : public mcp::CallContext {
- public:
-  const mcp::Principal& principal() const override { return principal_; }
-  std::string_view protocolVersion() const override { return "2025-11-25"; }
-  const json::object& clientCapabilities() const override { return caps_; }
-  bool cancelled() const override { return false; }
-  void progress(double, std::optional<double>, std::string_view) override {}
-  void log(mcp::LogLevel, const json::value&, std::string_view) override {}
-  Result<json::value> request(std::string_view, json::object, std::chrono::milliseconds) override {
-    return Error(mcp::HandlerError::ClientRequestFailed, "no client");
-  }
-  void closeStream() override {}
-
- private:
-  mcp::Principal principal_{.iss = "t", .sub = "alice", .client_id = "c", .scopes = {}};
-  json::object caps_;
+// The principal these tests call as.
+struct NullContext : bastion::testing::TestCallContext {
+  NullContext()
+      : TestCallContext(
+            mcp::Principal{.iss = "t", .sub = "alice", .client_id = "c", .scopes = {}}) {}
 };
 
 class HttpToolE2E : public ::testing::Test {

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "json/schema.h"
+#include "support/test_call_context.h"
 
 namespace bastion::tools {
 namespace {
@@ -24,24 +25,7 @@ class FixedRandom final : public RandomSource {
   void fill(unsigned char* out, std::size_t n) override { std::memset(out, 0x11, n); }
 };
 
-// A context for calling handlers directly: no progress, no client, never cancelled.
-class NullContext final : public mcp::CallContext {
- public:
-  const mcp::Principal& principal() const override { return principal_; }
-  std::string_view protocolVersion() const override { return "2025-11-25"; }
-  const bj::object& clientCapabilities() const override { return caps_; }
-  bool cancelled() const override { return false; }
-  void progress(double, std::optional<double>, std::string_view) override {}
-  void log(mcp::LogLevel, const bj::value&, std::string_view) override {}
-  Result<bj::value> request(std::string_view, bj::object, std::chrono::milliseconds) override {
-    return Error(mcp::HandlerError::ClientRequestFailed, "no client");
-  }
-  void closeStream() override {}
-
- private:
-  mcp::Principal principal_{.iss = "local", .sub = "test", .client_id = "", .scopes = {}};
-  bj::object caps_;
-};
+using NullContext = bastion::testing::TestCallContext;
 
 class DemoTools : public ::testing::Test {
  protected:

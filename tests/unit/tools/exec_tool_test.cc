@@ -20,6 +20,7 @@
 #include "mcp/dispatcher.h"
 #include "mcp/server.h"
 #include "mcp/session.h"
+#include "support/test_call_context.h"
 #include "tools/exec.h"
 #include "tools/text.h"
 
@@ -60,24 +61,7 @@ class FakeLauncher final : public sandbox::Launcher {
   Script script_;
 };
 
-class TestContext final : public mcp::CallContext {
- public:
-  const mcp::Principal& principal() const override { return principal_; }
-  std::string_view protocolVersion() const override { return "2025-11-25"; }
-  const json::object& clientCapabilities() const override { return caps_; }
-  bool cancelled() const override { return cancelled_; }
-  void progress(double, std::optional<double>, std::string_view) override {}
-  void log(mcp::LogLevel, const json::value&, std::string_view) override {}
-  Result<json::value> request(std::string_view, json::object, std::chrono::milliseconds) override {
-    return Error(mcp::HandlerError::ClientRequestFailed, "no client");
-  }
-  void closeStream() override {}
-  bool cancelled_ = false;
-
- private:
-  mcp::Principal principal_;
-  json::object caps_;
-};
+using TestContext = bastion::testing::TestCallContext;
 
 ToolIdentity identity(std::string name) {
   ToolIdentity id;
@@ -420,7 +404,7 @@ TEST_F(ExecTool, CancellationReachesTheLauncher) {
       });
   auto spec = make(options({"/bin/true"}));
   EXPECT_FALSE(call(spec, {}).is_error);
-  ctx.cancelled_ = true;
+  ctx.cancel();
   auto r = spec.handler({}, ctx);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Error(mcp::HandlerError::Cancelled, "").code);

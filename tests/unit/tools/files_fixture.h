@@ -18,6 +18,7 @@
 
 #include "json/schema.h"
 #include "mcp/types.h"
+#include "support/test_call_context.h"
 #include "tools/files.h"
 
 namespace bastion::tools::testing {
@@ -77,25 +78,7 @@ class TempTree {
   fs::path base_;
 };
 
-// A context for calling handlers directly: no client, cancelled on demand.
-class TestContext final : public mcp::CallContext {
- public:
-  const mcp::Principal& principal() const override { return principal_; }
-  std::string_view protocolVersion() const override { return "2025-11-25"; }
-  const bj::object& clientCapabilities() const override { return caps_; }
-  bool cancelled() const override { return cancelled_; }
-  void progress(double, std::optional<double>, std::string_view) override {}
-  void log(mcp::LogLevel, const bj::value&, std::string_view) override {}
-  Result<bj::value> request(std::string_view, bj::object, std::chrono::milliseconds) override {
-    return Error(mcp::HandlerError::ClientRequestFailed, "no client");
-  }
-  void closeStream() override {}
-  bool cancelled_ = false;
-
- private:
-  mcp::Principal principal_{.iss = "local", .sub = "test", .client_id = "", .scopes = {}};
-  bj::object caps_;
-};
+using TestContext = bastion::testing::TestCallContext;
 
 // What one call produced: every text the caller could see, and the structured value.
 struct Outcome {

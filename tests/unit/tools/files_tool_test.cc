@@ -218,7 +218,7 @@ TEST_F(FilesTool, ListStopsWhenCancelled) {
   tree_.file("a.txt", "x");
   mcp::ToolSpec list = makeTool(tree_, Op::List);
   TestContext ctx;
-  ctx.cancelled_ = true;
+  ctx.cancel();
   auto r = list.handler(bj::object{}, ctx);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, static_cast<int>(mcp::HandlerError::Cancelled));

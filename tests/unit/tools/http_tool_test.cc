@@ -13,6 +13,7 @@
 
 #include "guard/secrets.h"
 #include "net/fetcher.h"
+#include "support/test_call_context.h"
 #include "tools/http.h"
 #include "tools/http_response.h"
 
@@ -64,22 +65,11 @@ Result<FetchResponse> echo(const FetchRequest& req) {
   return answer(200, "text/plain", text + req.body);
 }
 
-class NullContext final : public mcp::CallContext {
- public:
-  const mcp::Principal& principal() const override { return principal_; }
-  std::string_view protocolVersion() const override { return "2025-06-18"; }
-  const json::object& clientCapabilities() const override { return caps_; }
-  bool cancelled() const override { return false; }
-  void progress(double, std::optional<double>, std::string_view) override {}
-  void log(mcp::LogLevel, const json::value&, std::string_view) override {}
-  Result<json::value> request(std::string_view, json::object, std::chrono::milliseconds) override {
-    return Error(mcp::HandlerError::ClientRequestFailed, "no client");
-  }
-  void closeStream() override {}
-
- private:
-  mcp::Principal principal_{.iss = "test", .sub = "alice", .client_id = "c", .scopes = {}};
-  json::object caps_;
+// The principal these tests call as.
+struct NullContext : bastion::testing::TestCallContext {
+  NullContext()
+      : TestCallContext(
+            mcp::Principal{.iss = "test", .sub = "alice", .client_id = "c", .scopes = {}}) {}
 };
 
 class HttpToolTest : public ::testing::Test {

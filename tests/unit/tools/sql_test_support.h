@@ -15,31 +15,13 @@
 
 #include "core/crypto.h"
 #include "mcp/types.h"
+#include "support/test_call_context.h"
 
 namespace bastion::tools::testing {
 
 namespace bj = boost::json;
 
-// A context for calling handlers directly: no client; cancelled() as the test sets it.
-class TestContext final : public mcp::CallContext {
- public:
-  const mcp::Principal& principal() const override { return principal_; }
-  std::string_view protocolVersion() const override { return "2025-11-25"; }
-  const bj::object& clientCapabilities() const override { return caps_; }
-  bool cancelled() const override { return cancelled_.load(); }
-  void progress(double, std::optional<double>, std::string_view) override {}
-  void log(mcp::LogLevel, const bj::value&, std::string_view) override {}
-  Result<bj::value> request(std::string_view, bj::object, std::chrono::milliseconds) override {
-    return Error(mcp::HandlerError::ClientRequestFailed, "no client");
-  }
-  void closeStream() override {}
-  void cancel() { cancelled_ = true; }
-
- private:
-  mcp::Principal principal_{.iss = "local", .sub = "test", .client_id = "", .scopes = {}};
-  bj::object caps_;
-  std::atomic<bool> cancelled_{false};
-};
+using TestContext = bastion::testing::TestCallContext;
 
 // A directory under the system temp dir, removed with everything in it.
 class ScratchDir {
