@@ -9,6 +9,11 @@
 //
 // No silent downgrade: a limit that is asked for and cannot be set fails create() with
 // LayerUnavailable and the reason; nothing is created then.
+//
+// Reuse: a run's groups, once emptied, go to a small pool and the next run takes them (limits
+// written anew; the counters a limit check reads, which only grow, are read as differences
+// from their value when the limit was set). A group that cannot take its new limit (a v1
+// memory group still charged above it) is removed and a fresh one made.
 #include "sandbox/cgroup.h"
 
 #include <fcntl.h>
@@ -21,6 +26,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -307,16 +313,103 @@ struct Group {
   std::string dir;
   bool memory = false;
   bool pids = false;
+  bool reused = false;  // taken from the pool
+  // Counters at the time the limits were set (they only grow; a reused group starts above 0).
+  std::uint64_t oom_kills_before = 0;
+  std::uint64_t failcnt_before = 0;
+  std::uint64_t pids_max_before = 0;
+};
+
+std::uint64_t number(const std::string& text) { return std::strtoull(text.c_str(), nullptr, 10); }
+
+// The memory counters of `group`: OOM kills (nullopt on v1 kernels before 4.13, which lack the
+// counter), and v1's failcnt.
+std::optional<std::uint64_t> oomKills(const Group& group) {
+  const auto file = group.version == Version::V1 ? "/memory.oom_control" : "/memory.events";
+  return keyedValue(readFile(group.dir + file).value_or(""), "oom_kill");
+}
+std::uint64_t failcnt(const Group& group) {
+  return number(readFile(group.dir + "/memory.failcnt").value_or("0"));
+}
+std::uint64_t pidsMaxEvents(const Group& group) {
+  return keyedValue(readFile(group.dir + "/pids.events").value_or(""), "max").value_or(0);
+}
+
+// Emptied groups waiting for the next run; removed at exit (or by Cgroup::releasePooled).
+// Only the process that filled the pool uses it: a forked copy sees it empty (and never locks
+// a mutex some other thread may have held at the fork), so two processes never share a group.
+class GroupPool {
+ public:
+  static GroupPool& instance() {
+    static GroupPool pool;
+    return pool;
+  }
+  ~GroupPool() { release(); }
+
+  std::optional<Group> take(Version version, const std::string& parent_dir) {
+    if (getpid() != owner_) {
+      return std::nullopt;
+    }
+    std::lock_guard lock(mu_);
+    for (auto it = free_.begin(); it != free_.end(); ++it) {
+      if (it->version == version && parentOf(it->dir) == parent_dir) {
+        Group group{version, it->dir};
+        group.reused = true;
+        free_.erase(it);
+        return group;
+      }
+    }
+    return std::nullopt;
+  }
+
+  bool put(const Group& group) {
+    if (getpid() != owner_) {
+      return false;
+    }
+    std::lock_guard lock(mu_);
+    if (free_.size() >= kMaxPooled) {
+      return false;
+    }
+    free_.push_back(Group{group.version, group.dir});
+    return true;
+  }
+
+  std::size_t release() {
+    if (getpid() != owner_) {
+      return 0;
+    }
+    std::lock_guard lock(mu_);
+    std::size_t removed = 0;
+    for (const Group& group : free_) {
+      removed += rmdir(group.dir.c_str()) == 0 ? 1u : 0u;
+    }
+    free_.clear();
+    return removed;
+  }
+
+ private:
+  static constexpr std::size_t kMaxPooled = 16;
+  const pid_t owner_ = getpid();
+  std::mutex mu_;
+  std::vector<Group> free_;  // GUARDED_BY(mu_)
 };
 
 Result<void> setMemoryLimit(const Group& group, std::uint64_t bytes) {
   const std::string value = std::to_string(bytes);
   int err = 0;
   if (group.version == Version::V1) {
-    err = writeFile(group.dir + "/memory.limit_in_bytes", value);
+    // memory.limit_in_bytes may never exceed memsw's: lift memsw first (a reused group holds
+    // the previous run's limits), then set both.
+    const bool memsw = exists(group.dir + "/memory.memsw.limit_in_bytes");
+    if (memsw && group.reused) {
+      err = writeFile(group.dir + "/memory.memsw.limit_in_bytes", "-1");
+    }
+    if (err == 0) {
+      err = writeFile(group.dir + "/memory.limit_in_bytes", value);
+    }
     // Swap is limited with memory when the kernel accounts it; otherwise the group is told not
     // to swap (best effort: hosts without swap accounting usually have no swap at all).
-    if (err == 0 && exists(group.dir + "/memory.memsw.limit_in_bytes")) {
+    if (err == 0 && memsw) {
       err = writeFile(group.dir + "/memory.memsw.limit_in_bytes", value);
     } else if (err == 0) {
       (void)writeFile(group.dir + "/memory.swappiness", "0");
@@ -351,7 +444,10 @@ class CgroupImpl final : public Cgroup {
   ~CgroupImpl() override {
     killAll();
     for (const auto& group : groups_) {
-      removeDir(group.dir);
+      const bool empty = readFile(group.dir + "/cgroup.procs").value_or("x").empty();
+      if (!(empty && GroupPool::instance().put(group))) {
+        removeDir(group.dir);
+      }
     }
   }
 
@@ -377,11 +473,10 @@ class CgroupImpl final : public Cgroup {
       const auto text = readFile(group.dir + file).value_or("");
       const auto kills = keyedValue(text, "oom_kill");
       if (kills) {
-        return *kills > 0 || keyedValue(text, "under_oom").value_or(0) > 0;
+        return *kills > group.oom_kills_before || keyedValue(text, "under_oom").value_or(0) > 0;
       }
       // Kernels before 4.13 have no oom_kill counter in v1: fall back to failcnt.
-      return std::strtoull(readFile(group.dir + "/memory.failcnt").value_or("0").c_str(), nullptr,
-                           10) > 0;
+      return failcnt(group) > group.failcnt_before;
     }
     return false;
   }
@@ -390,7 +485,7 @@ class CgroupImpl final : public Cgroup {
   bool pidsLimitHit() const override {
     for (const auto& group : groups_) {
       if (group.pids) {
-        return keyedValue(readFile(group.dir + "/pids.events").value_or(""), "max").value_or(0) > 0;
+        return pidsMaxEvents(group) > group.pids_max_before;
       }
     }
     return false;
@@ -415,8 +510,25 @@ class CgroupImpl final : public Cgroup {
     if (!group) {
       return group.error();
     }
-    group.value()->memory = true;
-    return setMemoryLimit(*group.value(), bytes);
+    auto set = setMemoryLimit(*group.value(), bytes);
+    if (!set && group.value()->reused && group.value()->version == Version::V1) {
+      // Still charged above the new limit (page cache of an earlier run): start afresh.
+      removeDir(group.value()->dir);
+      groups_.pop_back();
+      group = groupFor("memory", /*reuse=*/false);
+      if (!group) {
+        return group.error();
+      }
+      set = setMemoryLimit(*group.value(), bytes);
+    }
+    if (!set) {
+      return set;
+    }
+    Group& g = *group.value();
+    g.memory = true;
+    g.oom_kills_before = oomKills(g).value_or(0);
+    g.failcnt_before = g.version == Version::V1 ? failcnt(g) : 0;
+    return {};
   }
 
   Result<void> limitPids(std::uint32_t pids) {
@@ -424,25 +536,36 @@ class CgroupImpl final : public Cgroup {
     if (!group) {
       return group.error();
     }
+    if (auto set = setPidsLimit(*group.value(), pids); !set) {
+      return set;
+    }
     group.value()->pids = true;
-    return setPidsLimit(*group.value(), pids);
+    group.value()->pids_max_before = pidsMaxEvents(*group.value());
+    return {};
   }
 
  private:
-  Result<Group*> groupFor(std::string_view controller) {
+  Result<Group*> groupFor(std::string_view controller, bool reuse = true) {
     auto hierarchy = findHierarchy(controller);
     if (!hierarchy) {
       return hierarchy.error();
     }
-    return groupIn(hierarchy.value());
+    return groupIn(hierarchy.value(), reuse);
   }
 
-  // Creates (or, in v2, reuses) the group for `hierarchy` and returns it.
-  Result<Group*> groupIn(const Hierarchy& hierarchy) {
+  // The group for `hierarchy`: the run's own (v2: memory and pids share one), else one from
+  // the pool, else a new one.
+  Result<Group*> groupIn(const Hierarchy& hierarchy, bool reuse) {
     for (auto& group : groups_) {
       if (group.version == Version::V2 && hierarchy.version == Version::V2 &&
           parentOf(group.dir) == hierarchy.parent_dir) {
         return &group;  // v2 is one tree: memory and pids share the run's group
+      }
+    }
+    if (reuse) {
+      if (auto pooled = GroupPool::instance().take(hierarchy.version, hierarchy.parent_dir)) {
+        groups_.push_back(std::move(*pooled));
+        return &groups_.back();
       }
     }
     for (int attempt = 0; attempt < 8; ++attempt) {
@@ -521,6 +644,8 @@ LayerStatus probeController(Layer layer, std::string_view controller) {
 }
 
 }  // namespace
+
+std::size_t Cgroup::releasePooled() { return GroupPool::instance().release(); }
 
 LayerStatus probeCgroupMemory() { return probeController(Layer::CgroupMemory, "memory"); }
 

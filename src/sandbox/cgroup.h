@@ -22,7 +22,10 @@ LayerStatus probeCgroupPids();
 
 class Cgroup {
  public:
-  virtual ~Cgroup() = default;  // kills what is left in the group and removes its directories
+  // Kills what is left in the group; an emptied group is kept for the next create() (a small
+  // pool: creating and removing a memory group costs more than the rest of a run's cgroup work
+  // and is the slowest step of a run's end), any other is removed.
+  virtual ~Cgroup() = default;
 
   // Moves a process into the group(s). Called by the parent before the child may exec.
   [[nodiscard]] virtual Result<void> add(pid_t pid) = 0;
@@ -40,6 +43,9 @@ class Cgroup {
   // the host cannot enforce it (the message says which and why).
   [[nodiscard]] static Result<std::unique_ptr<Cgroup>> create(std::uint64_t memory_bytes,
                                                               std::uint32_t pids);
+
+  // Removes the pooled groups (also done at exit). Returns how many were removed.
+  static std::size_t releasePooled();
 };
 
 }  // namespace bastion::sandbox

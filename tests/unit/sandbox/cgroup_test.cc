@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "core/unique_fd.h"
 #include "unit/sandbox/step_child.h"
@@ -282,7 +283,8 @@ TEST_F(CgroupTest, KillAllKillsSleepingGroup) {
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
-// Destroying the group kills what is left in it and removes every directory.
+// Destroying the group kills what is left in it; its emptied directories wait in the pool and
+// releasePooled() removes them (as exit does).
 TEST_F(CgroupTest, DestructionKillsAndRemovesDirectories) {
   REQUIRE_CONTROLLER(requireMemory());
   REQUIRE_CONTROLLER(requirePids());
@@ -299,10 +301,54 @@ TEST_F(CgroupTest, DestructionKillsAndRemovesDirectories) {
   ASSERT_TRUE(cgroup.value()->add(child.pid()));
   child.release();
   cgroup.value().reset();  // the member is still running (and then an unreaped zombie)
+  Cgroup::releasePooled();
   for (const auto& dir : dirs) {
     EXPECT_FALSE(pathExists(dir)) << dir;
   }
   EXPECT_EQ(child.wait().signal, SIGKILL);
+}
+
+// The next run takes an emptied group from the pool: the same directory, the new limits
+// written, and the limit checks start from zero although the earlier run hit both limits.
+TEST_F(CgroupTest, ReusedGroupStartsWithNewLimitsAndCleanCounters) {
+  REQUIRE_CONTROLLER(requireMemory());
+  REQUIRE_CONTROLLER(requirePids());
+  Cgroup::releasePooled();
+  std::vector<std::string> first_dirs;
+  {
+    auto first = Cgroup::create(std::uint64_t{16} << 20, 8);
+    ASSERT_TRUE(first) << first.error().message;
+    first_dirs = first.value()->paths();
+    HeldChild bomb([] {
+      const std::size_t size = std::size_t{64} << 20;
+      void* memory =
+          mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (memory == MAP_FAILED) {
+        return errno;
+      }
+      std::memset(memory, 0x5a, size);
+      return 0;
+    });
+    ASSERT_TRUE(first.value()->add(bomb.pid()));
+    bomb.release();
+    EXPECT_EQ(bomb.wait().signal, SIGKILL);
+    EXPECT_TRUE(first.value()->memoryLimitHit());
+  }
+  auto second = Cgroup::create(std::uint64_t{256} << 20, 32);  // raised: memsw lifted first
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second.value()->paths(), first_dirs);
+  EXPECT_FALSE(second.value()->memoryLimitHit());
+  EXPECT_FALSE(second.value()->pidsLimitHit());
+  for (const auto& dir : second.value()->paths()) {
+    if (pathExists(dir + "/memory.limit_in_bytes")) {
+      EXPECT_EQ(readText(dir + "/memory.limit_in_bytes"), std::to_string(256 << 20) + "\n");
+    }
+    if (pathExists(dir + "/pids.max")) {
+      EXPECT_EQ(readText(dir + "/pids.max"), "32\n");
+    }
+  }
+  second.value().reset();
+  EXPECT_EQ(Cgroup::releasePooled(), first_dirs.size());
 }
 
 // Without the privilege to create groups, a requested limit is refused, not silently dropped.
