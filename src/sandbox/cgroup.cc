@@ -13,11 +13,13 @@
 // memory group still charged above it) is removed and a fresh one made.
 #include "sandbox/cgroup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -57,6 +59,40 @@ class Backoff {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::chrono::microseconds delay_{20};
 };
+
+// Groups a server that died without cleaning up left behind (bastion-<pid>-<n> of a pid that
+// no longer exists, and empty): removed whenever a new group is made beside them (rare: emptied
+// groups are reused). A live server's groups are never touched: its pid exists. An entry that
+// is not empty, or not ours by name, stays.
+void removeStaleGroups(const std::string& parent_dir) {
+  DIR* dir = opendir(parent_dir.c_str());
+  if (dir == nullptr) {
+    return;
+  }
+  std::vector<std::string> stale;
+  while (const dirent* entry = readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (!name.starts_with("bastion-")) {
+      continue;
+    }
+    const std::string_view rest = name.substr(8);
+    const std::size_t dash = rest.find('-');
+    if (dash == 0 || dash == std::string_view::npos) {
+      continue;
+    }
+    const long pid = std::strtol(std::string(rest.substr(0, dash)).c_str(), nullptr, 10);
+    if (pid <= 0 || pid == getpid() || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) {
+      continue;  // ours, alive, or not ours to judge (EPERM: someone else's live process)
+    }
+    stale.push_back(parent_dir + "/" + std::string(name));
+  }
+  closedir(dir);
+  for (const std::string& path : stale) {
+    if (readFile(path + "/cgroup.procs").value_or("x").empty()) {
+      rmdir(path.c_str());
+    }
+  }
+}
 
 std::string uniqueName() {
   static std::atomic<std::uint64_t> counter{0};
@@ -325,6 +361,7 @@ class CgroupImpl final : public Cgroup {
         return &groups_.back();
       }
     }
+    removeStaleGroups(hierarchy.parent_dir);
     for (int attempt = 0; attempt < 8; ++attempt) {
       const std::string dir = hierarchy.parent_dir + "/" + uniqueName();
       if (mkdir(dir.c_str(), 0700) == 0) {

@@ -351,6 +351,36 @@ TEST_F(CgroupTest, ReusedGroupStartsWithNewLimitsAndCleanCounters) {
   EXPECT_EQ(Cgroup::releasePooled(), first_dirs.size());
 }
 
+// A server killed without cleaning up leaves its run groups behind; a server making a new group
+// beside them removes them (empty, named for a pid that no longer exists).
+TEST_F(CgroupTest, GroupsLeftByADeadServerAreRemoved) {
+  REQUIRE_CONTROLLER(requireMemory());
+  int fds[2];
+  ASSERT_EQ(pipe2(fds, O_CLOEXEC), 0);
+  const pid_t server = fork();
+  ASSERT_GE(server, 0);
+  if (server == 0) {
+    auto left = Cgroup::create(std::uint64_t{16} << 20, 0);
+    const std::string path = left ? left.value()->paths().front() : std::string();
+    (void)!write(fds[1], path.data(), path.size());
+    _exit(0);  // dies without destructors: the group stays
+  }
+  close(fds[1]);
+  char buffer[512] = {};
+  const ssize_t n = read(fds[0], buffer, sizeof buffer - 1);
+  close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(server, &status, 0), server);
+  ASSERT_GT(n, 0) << "the dying server could not create a group";
+  const std::string left(buffer, static_cast<std::size_t>(n));
+  ASSERT_TRUE(pathExists(left)) << left;
+  Cgroup::releasePooled();  // (the probe's group is pooled: the next group must be a new one)
+  auto ours = Cgroup::create(std::uint64_t{16} << 20, 0);
+  ASSERT_TRUE(ours) << ours.error().message;
+  EXPECT_FALSE(pathExists(left)) << left;
+  EXPECT_NE(ours.value()->paths().front(), left);
+}
+
 // Without the privilege to create groups, a requested limit is refused, not silently dropped.
 TEST_F(CgroupTest, UnprivilegedLimitIsLayerUnavailable) {
   REQUIRE_CONTROLLER(requireMemory());
