@@ -124,6 +124,17 @@ class CgroupTest : public ::testing::Test {
   void requirePids() { requireController(probeCgroupPids(), "pids"); }
 };
 
+// A child body: maps and touches 64 MiB (exit 0), or exits with the mmap errno.
+int touch64MiB() {
+  const std::size_t size = std::size_t{64} << 20;
+  void* memory = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (memory == MAP_FAILED) {
+    return errno;
+  }
+  std::memset(memory, 0x5a, size);
+  return 0;
+}
+
 // The probes say where limits work (or skip the suite's reason on hosts without them).
 TEST_F(CgroupTest, ProbeReportsWhereLimitsWork) {
   const LayerStatus memory = probeCgroupMemory();
@@ -169,15 +180,7 @@ TEST_F(CgroupTest, MemoryBombIsOomKilled) {
   REQUIRE_CONTROLLER(requireMemory());
   auto cgroup = Cgroup::create(std::uint64_t{16} << 20, 0);
   ASSERT_TRUE(cgroup) << cgroup.error().message;
-  HeldChild child([] {
-    const std::size_t size = std::size_t{64} << 20;
-    void* memory = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) {
-      return errno;
-    }
-    std::memset(memory, 0x5a, size);
-    return 0;
-  });
+  HeldChild child(touch64MiB);
   ASSERT_TRUE(cgroup.value()->add(child.pid()));
   child.release();
   const ChildOutcome outcome = child.wait();
@@ -193,15 +196,7 @@ TEST_F(CgroupTest, AllocationWithinLimitIsNotReported) {
   REQUIRE_CONTROLLER(requirePids());
   auto cgroup = Cgroup::create(std::uint64_t{256} << 20, 8);
   ASSERT_TRUE(cgroup) << cgroup.error().message;
-  HeldChild child([] {
-    const std::size_t size = std::size_t{64} << 20;
-    void* memory = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) {
-      return errno;
-    }
-    std::memset(memory, 0x5a, size);
-    return 0;
-  });
+  HeldChild child(touch64MiB);
   ASSERT_TRUE(cgroup.value()->add(child.pid()));
   child.release();
   const ChildOutcome outcome = child.wait();
@@ -319,16 +314,7 @@ TEST_F(CgroupTest, ReusedGroupStartsWithNewLimitsAndCleanCounters) {
     auto first = Cgroup::create(std::uint64_t{16} << 20, 8);
     ASSERT_TRUE(first) << first.error().message;
     first_dirs = first.value()->paths();
-    HeldChild bomb([] {
-      const std::size_t size = std::size_t{64} << 20;
-      void* memory =
-          mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (memory == MAP_FAILED) {
-        return errno;
-      }
-      std::memset(memory, 0x5a, size);
-      return 0;
-    });
+    HeldChild bomb(touch64MiB);
     ASSERT_TRUE(first.value()->add(bomb.pid()));
     bomb.release();
     EXPECT_EQ(bomb.wait().signal, SIGKILL);
