@@ -391,12 +391,15 @@ TEST_F(HttpServerTest, NotificationsStreamAsSseWithPrimingEventAndRetry) {
 
 TEST_F(HttpServerTest, LastEventIdReplaysOnlyThatStreamsEvents) {
   // Two closed streams in one session; resuming A yields A's later events and result only.
-  Latch a_closed, b_closed;
-  h.dispatcher->on_call = [&](mcp::Inbound& in) {
+  // The latches are shared with the calls: call B may still be waking up in its latch when the
+  // test body ends (a stack latch then aborted inside pthread once, on a loaded CI-like run).
+  auto a_closed = std::make_shared<Latch>();
+  auto b_closed = std::make_shared<Latch>();
+  h.dispatcher->on_call = [a_closed, b_closed](mcp::Inbound& in) {
     const std::string tag(in.message.at("params").at("tag").as_string());
     in.out->send(json::object{{"jsonrpc", "2.0"}, {"method", "before-" + tag}});
     in.out->closeStream();
-    (tag == "A" ? a_closed : b_closed).waitFor(2s);
+    (tag == "A" ? *a_closed : *b_closed).waitFor(2s);
     in.out->send(json::object{{"jsonrpc", "2.0"}, {"method", "after-" + tag}});
     mcp::DispatchResult r;
     r.response = ScriptedDispatcher::reply(in.message.at("id"), json::object{{"tag", tag}});
@@ -410,8 +413,8 @@ TEST_F(HttpServerTest, LastEventIdReplaysOnlyThatStreamsEvents) {
   auto ra = a.read();
   auto rb = b.read();
   ASSERT_TRUE(ra && rb);
-  a_closed.open();
-  b_closed.open();
+  a_closed->open();
+  b_closed->open();
   // The last id A's client saw: the event carrying before-A.
   const std::string& body = ra->body();
   const auto before = body.find("before-A");
