@@ -11,6 +11,10 @@ build=${1:-build/release}
 bin=$build/src/cli/bastion
 port=${BENCH_PORT:-18080}
 secs=${BENCH_SECONDS:-10}
+# wrk's threads share the two cores with the server. One wrk thread keeps the server's I/O threads
+# from queueing behind the load generator's; BENCH_WRK_THREADS=2 shows that effect (the README
+# lists both).
+wt=${BENCH_WRK_THREADS:-1}
 out=$(mktemp -d)
 auth_pid=""
 trap 'kill $pid $auth_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$out"' EXIT
@@ -29,7 +33,7 @@ idle=$(rss_kib)
 
 declare -A rate p50 p99
 for c in 1 16 64; do
-  t=$(( c < 2 ? 1 : 2 ))
+  t=$(( c < wt ? c : wt ))
   wrk -t$t -c$c -d${secs}s -s bench/wrk/tools_call.lua "http://127.0.0.1:$port/mcp" >"$out/wrk$c.txt"
   rate[$c]=$(awk '/^calls_per_s/ {print $2}' "$out/wrk$c.txt")
   p50[$c]=$(awk '/^p50_ms/ {print $2}' "$out/wrk$c.txt")
@@ -61,9 +65,9 @@ if [ -z "$auth_note" ]; then
   plain_sum=0
   auth_sum=0
   for round in 1 2 3; do
-    wrk -t2 -c64 -d${secs}s -s bench/wrk/tools_call.lua "http://127.0.0.1:$port/mcp" \
+    wrk -t$wt -c64 -d${secs}s -s bench/wrk/tools_call.lua "http://127.0.0.1:$port/mcp" \
       >"$out/plain$round.txt"
-    BENCH_TOKEN="$token" wrk -t2 -c64 -d${secs}s -s bench/wrk/tools_call.lua \
+    BENCH_TOKEN="$token" wrk -t$wt -c64 -d${secs}s -s bench/wrk/tools_call.lua \
       "http://127.0.0.1:$auth_port/mcp" >"$out/auth$round.txt"
     plain_sum=$((plain_sum + $(awk '/^calls_per_s/ {print $2}' "$out/plain$round.txt")))
     auth_sum=$((auth_sum + $(awk '/^calls_per_s/ {print $2}' "$out/auth$round.txt")))

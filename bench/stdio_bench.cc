@@ -1,5 +1,6 @@
 // stdio round-trip latency and start-to-initialized time of `bastion serve --stdio`.
 // Usage: bench_stdio BASTION_BINARY [TOOL_NAME] [ARGUMENTS_JSON] [ROUNDS]
+// BENCH_CONFIG=FILE serves with `--config FILE` (e.g. to compare stdio_poll_us settings).
 // Prints start-to-initialized (median of 20 starts) and p50/p99 of tools/call round trips.
 #include <fcntl.h>
 #include <signal.h>
@@ -40,7 +41,12 @@ Child spawnServer(const char* binary) {
   posix_spawn_file_actions_adddup2(&actions, from_child[1], 1);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   std::vector<char*> argv = {const_cast<char*>(binary), const_cast<char*>("serve"),
-                             const_cast<char*>("--stdio"), nullptr};
+                             const_cast<char*>("--stdio")};
+  if (const char* config = std::getenv("BENCH_CONFIG")) {  // e.g. stdio_poll_us = 0
+    argv.push_back(const_cast<char*>("--config"));
+    argv.push_back(const_cast<char*>(config));
+  }
+  argv.push_back(nullptr);
   Child c;
   if (posix_spawn(&c.pid, binary, &actions, nullptr, argv.data(), environ) != 0) {
     std::perror("posix_spawn");

@@ -328,6 +328,7 @@ int serveStdio(const config::Config& c, std::shared_ptr<mcp::Dispatcher> dispatc
   options.max_line = c.server.max_body;
   options.workers = workersFor(c);
   options.drain_timeout = c.server.timeouts.shutdown;
+  options.poll_before_sleep = std::chrono::microseconds(c.server.stdio_poll_us);
   auto stdio = transport::StdioServer::create(std::move(dispatcher), *principal, options);
   spdlog::info("serving MCP on stdio");
   transport::StdioExit exit = stdio->run();

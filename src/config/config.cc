@@ -283,6 +283,7 @@ class Loader {
     r.readInteger("max_connections", out.max_connections, 1, 1000000);
     r.readInteger("io_threads", out.io_threads, 0, 256);
     r.readInteger("workers", out.workers, 0, 1024);
+    r.readInteger("stdio_poll_us", out.stdio_poll_us, 0, 1000);
     if (const toml::table* t = r.table("sessions")) {
       TableReader sessions(*t, "server.sessions", diags_);
       sessions.readInteger("max", out.max_sessions, 1, 1000000);

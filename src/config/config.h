@@ -80,6 +80,7 @@ struct ServerConfig {
   SseConfig sse;
   unsigned io_threads = 0;  // 0: one per core
   unsigned workers = 0;     // tool-call worker threads; 0: 4 per core
+  unsigned stdio_poll_us = 50;  // stdio: busy-poll the input this long before sleeping; 0: never
   std::optional<TlsFiles> tls;
 };
 

@@ -1,6 +1,7 @@
 #include "transport/stdio.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -169,6 +170,7 @@ class StdioServerImpl final : public StdioServer {
     std::vector<char> chunk(64 * 1024);
     bool discarding = false;  // inside a line already rejected as too long
     for (;;) {
+      pollBeforeSleep();
       ssize_t n = ::read(in_fd_, chunk.data(), chunk.size());
       if (n < 0 && errno == EINTR) {
         continue;
@@ -207,6 +209,18 @@ class StdioServerImpl final : public StdioServer {
       if (out_->failed()) {
         return true;  // nobody reads our answers any more: treat as end of input
       }
+    }
+  }
+
+  // Returns once the input is readable (or hung up) or the polling budget is spent; the read
+  // that follows then either finds data at once or sleeps.
+  void pollBeforeSleep() const {
+    if (options_.poll_before_sleep.count() <= 0) {
+      return;
+    }
+    const auto until = std::chrono::steady_clock::now() + options_.poll_before_sleep;
+    pollfd p{.fd = in_fd_, .events = POLLIN, .revents = 0};
+    while (::poll(&p, 1, 0) == 0 && std::chrono::steady_clock::now() < until) {
     }
   }
 
