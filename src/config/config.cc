@@ -176,7 +176,13 @@ class Loader {
  public:
   explicit Loader(std::string file) : diags_(file) { config_.source = std::move(file); }
 
-  void digest(std::string_view text) { config_.sha256 = crypto::sha256Hex(text); }
+  // Only the audit log records the digest. Without one, nothing here touches OpenSSL at
+  // start: its first use initialises the library (configuration, providers, ~2 MiB resident).
+  void digest(std::string_view text) {
+    if (!config_.audit.path.empty()) {
+      config_.sha256 = crypto::sha256Hex(text);
+    }
+  }
 
   void read(const toml::table& root) {
     TableReader reader(root, "", diags_);
@@ -415,7 +421,6 @@ void throw_exception_from_error(const ConfigErrors& e, const boost::source_locat
 LoadResult parse(std::string_view toml_text, std::string_view source_name,
                  const Overrides& overrides) {
   Loader loader{std::string(source_name)};
-  loader.digest(toml_text);
   // toml++ reports syntax errors by exception; this is the one place it is caught, and it
   // becomes a diagnostic value.
   try {
@@ -429,6 +434,7 @@ LoadResult parse(std::string_view toml_text, std::string_view source_name,
   }
   loader.apply(overrides);
   loader.validate();
+  loader.digest(toml_text);
   return loader.finish();
 }
 

@@ -207,7 +207,7 @@ struct ToolConfig {
 
 struct Config {
   std::string source;  // file name it came from, for summaries
-  std::string sha256;  // hex digest of the file's bytes (audit: which configuration ran)
+  std::string sha256;  // hex digest of the file's bytes, when audit.path is set (which ran)
   ServerConfig server;
   AuthConfig auth;
   StoreConfig store;

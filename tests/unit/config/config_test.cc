@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "core/crypto.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -33,6 +35,7 @@ allowed_origins = ["https://claude.ai", "http://localhost:3000"]
 max_body = "1MiB"
 io_threads = 2
 workers = 8
+stdio_poll_us = 0
 [server.sessions]
 max = 50
 idle_timeout = "5m"
@@ -61,6 +64,7 @@ tools = true
   EXPECT_EQ(s.max_body, 1u << 20);
   EXPECT_EQ(s.io_threads, 2u);
   EXPECT_EQ(s.workers, 8u);
+  EXPECT_EQ(s.stdio_poll_us, 0u);
   EXPECT_EQ(s.max_sessions, 50u);
   EXPECT_EQ(s.session_idle_timeout, std::chrono::minutes(5));
   EXPECT_EQ(s.timeouts.header, std::chrono::seconds(5));
@@ -71,6 +75,18 @@ tools = true
   EXPECT_EQ(c->log.file, "/tmp/bastion.log");
   EXPECT_TRUE(c->demo.tools);
   EXPECT_EQ(c->source, "t.toml");
+}
+
+// The audit log records which configuration ran by its digest; without an audit log none is
+// computed (its only use), so a start without one does not initialise OpenSSL.
+TEST(Config, DigestIsTakenOnlyForTheAuditLog) {
+  const std::string text = "[audit]\npath = \"/tmp/a.jsonl\"\n";
+  auto audited = load(text);
+  ASSERT_TRUE(audited);
+  EXPECT_EQ(audited->sha256, crypto::sha256Hex(text));
+  auto plain = load("[demo]\ntools = true\n");
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(plain->sha256.empty());
 }
 
 // An empty file is valid: stdio only, no demo tools, defaults everywhere.
