@@ -173,6 +173,9 @@ Result<std::shared_ptr<oauth::AuthorizationServer>> embeddedServer(
   options.refresh_token_ttl = e.refresh_token_ttl;
   options.dynamic_registration = e.dynamic_registration;
   options.metadata_documents = e.metadata_documents;
+  if (e.requests_per_ip) {
+    options.requests_per_ip = *e.requests_per_ip;
+  }
   auto proxies = oauth::TrustedProxies::parse(c.ratelimit.trusted_proxies);
   if (!proxies) {
     return Error(proxies.error().code, "ratelimit.trusted_proxies: " + proxies.error().message);

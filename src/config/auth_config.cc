@@ -244,6 +244,35 @@ void readIntrospection(const toml::table& table, Diagnostics& diags, Introspecti
   r.finish();
 }
 
+// requests_per_ip = "600/minute" | "off", with requests_per_ip_burst (default: a whole
+// period's worth at once, as for every rate in the file).
+void readRequestsPerIp(TableReader& r, const toml::table& table, EmbeddedAuthConfig& out) {
+  std::uint64_t burst = 0;
+  const bool has_burst = table.contains("requests_per_ip_burst");
+  r.readInteger("requests_per_ip_burst", burst, 0, 1'000'000);
+  std::string text;
+  if (!r.readString("requests_per_ip", text)) {
+    if (has_burst) {
+      r.error(*table.get("requests_per_ip_burst"), "requests_per_ip_burst",
+              "needs requests_per_ip");
+    }
+    return;
+  }
+  if (text == "off") {
+    out.requests_per_ip = policy::Rate{.count = 0, .period = std::chrono::minutes(1), .burst = 0};
+    return;
+  }
+  auto rate = policy::parseRate(text, 0);
+  if (!rate) {
+    r.error(*table.get("requests_per_ip"), "requests_per_ip",
+            rate.error().message + ", or \"off\"");
+    return;
+  }
+  policy::Rate value = rate.value();
+  value.burst = has_burst ? burst : value.count - 1;
+  out.requests_per_ip = value;
+}
+
 void readEmbedded(const toml::table& table, Diagnostics& diags, EmbeddedAuthConfig& out) {
   TableReader r(table, "auth.embedded", diags);
   std::chrono::milliseconds access = out.access_token_ttl;
@@ -258,6 +287,7 @@ void readEmbedded(const toml::table& table, Diagnostics& diags, EmbeddedAuthConf
   out.refresh_token_ttl = std::chrono::duration_cast<std::chrono::seconds>(refresh);
   r.readBool("dynamic_registration", out.dynamic_registration);
   r.readBool("metadata_documents", out.metadata_documents);
+  readRequestsPerIp(r, table, out);
   if (const toml::table* t = r.table("fetch")) {
     readFetch(*t, diags, "auth.embedded.fetch", out.fetch);
   }

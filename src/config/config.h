@@ -124,6 +124,10 @@ struct EmbeddedAuthConfig {
   bool dynamic_registration = true;  // RFC 7591 at /register
   bool metadata_documents = true;    // Client ID Metadata Documents (client_id as HTTPS URL)
   FetchConfig fetch;                 // [auth.embedded.fetch], for metadata documents
+  // Requests per client address to the authorization server's endpoints; nullopt: its default
+  // (600/minute, burst 100); count 0 ("off"): no limit. Behind a proxy, see
+  // ratelimit.trusted_proxies, or every client shares the proxy's address.
+  std::optional<policy::Rate> requests_per_ip;
 };
 
 // How the stdio principal is established when auth.mode is not `none`: a bearer token from the

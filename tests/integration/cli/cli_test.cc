@@ -256,28 +256,44 @@ std::string httpExchange(int port, const std::string& request);
 
 // Without a config, serve runs the embedded authorization server: an initialize without a token
 // gets 401 pointing at the Protected Resource Metadata, which names this server as issuer.
-TEST(CliServe, DefaultIsTheEmbeddedAuthorizationServer) {
-  // A free port, chosen here: with OAuth the canonical URL must name the real port.
+// A loopback port free right now: with OAuth the canonical URL must name the real port, so the
+// test chooses it instead of listening on port 0.
+int freeLoopbackPort() {
   int probe = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
-  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  const int free_port = ntohs(addr.sin_port);
+  int port = -1;
+  if (bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
   close(probe);
-  Child child({kExe, "serve", "--listen", "127.0.0.1:" + std::to_string(free_port)});
+  return port;
+}
+
+// Waits (bounded: real processes) until the child logs that it serves HTTP in `auth_mode`, and
+// returns the port it names, or "" if it never does.
+std::string waitForServing(Child& child, const std::string& auth_mode) {
   std::smatch m;
-  const std::regex line(R"(serving MCP on http://127\.0\.0\.1:(\d+)/mcp \(auth embedded\))");
+  const std::regex line(R"(serving MCP on http://127\.0\.0\.1:(\d+)/mcp \(auth )" + auth_mode +
+                        R"(\))");
   std::string err;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (!std::regex_search(err, m, line) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     err = child.stderrText();
   }
-  ASSERT_TRUE(std::regex_search(err, m, line)) << err;
-  const std::string port = m[1].str();
+  return std::regex_search(err, m, line) ? m[1].str() : std::string();
+}
+
+TEST(CliServe, DefaultIsTheEmbeddedAuthorizationServer) {
+  const int free_port = freeLoopbackPort();
+  ASSERT_GT(free_port, 0);
+  Child child({kExe, "serve", "--listen", "127.0.0.1:" + std::to_string(free_port)});
+  const std::string port = waitForServing(child, "embedded");
+  ASSERT_FALSE(port.empty()) << child.stderrText();
   const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
   std::string response = httpExchange(
       std::stoi(port), "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + port +
@@ -296,6 +312,31 @@ TEST(CliServe, DefaultIsTheEmbeddedAuthorizationServer) {
   EXPECT_NE(prm.find("\"authorization_servers\":[\"http://127.0.0.1:" + port + "\"]"),
             std::string::npos)
       << prm;
+  child.signal(SIGTERM);
+  EXPECT_EQ(child.wait(std::chrono::seconds(20)), 0) << child.stderrText();
+}
+
+// auth.embedded.requests_per_ip reaches the authorization server: with "2/minute" and no burst,
+// a client address's second request to its endpoints within 30 s is refused with 429.
+TEST(CliServe, AuthorizationServerRequestsPerIpComesFromTheConfig) {
+  const int free_port = freeLoopbackPort();
+  ASSERT_GT(free_port, 0);
+  const std::string config = tempFile(
+      "serve-per-ip.toml", "[server]\nlisten = \"127.0.0.1:" + std::to_string(free_port) +
+                               "\"\n[auth]\nmode = \"embedded\"\n[auth.embedded]\n"
+                               "requests_per_ip = \"2/minute\"\nrequests_per_ip_burst = 0\n"
+                               "[store]\nurl = \"sqlite://" +
+                               ::testing::TempDir() + "/bastion-cli-per-ip/store.db\"\n");
+  Child child({kExe, "serve", "--config", config});
+  const std::string port = waitForServing(child, "embedded");
+  ASSERT_FALSE(port.empty()) << child.stderrText();
+  const std::string authorize = "GET /authorize HTTP/1.1\r\nHost: 127.0.0.1:" + port +
+                                "\r\nConnection: close\r\n\r\n";
+  const std::string first = httpExchange(std::stoi(port), authorize);
+  EXPECT_TRUE(first.starts_with("HTTP/1.1 400")) << "no client_id: an error page\n" << first;
+  const std::string second = httpExchange(std::stoi(port), authorize);
+  EXPECT_TRUE(second.starts_with("HTTP/1.1 429")) << second;
+  EXPECT_NE(second.find("retry-after: 30"), std::string::npos) << second;
   child.signal(SIGTERM);
   EXPECT_EQ(child.wait(std::chrono::seconds(20)), 0) << child.stderrText();
 }

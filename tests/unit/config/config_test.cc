@@ -491,6 +491,32 @@ url = "sqlite:///var/lib/bastion/b.db"
             "short-lived)\n");
 }
 
+// The authorization server's per-address request limit: a rate, "off", or its default; a burst
+// without a rate is an error, as is a rate that does not parse.
+TEST(Config, EmbeddedRequestsPerIpIsARateOrOff) {
+  const std::string head =
+      "[server]\nlisten = \"127.0.0.1:1\"\n[auth]\nmode = \"embedded\"\n[auth.embedded]\n";
+  auto unset = load(head);
+  ASSERT_TRUE(unset);
+  EXPECT_FALSE(unset->auth.embedded.requests_per_ip) << "the server's own default applies";
+  auto rate = load(head + "requests_per_ip = \"6000/minute\"\nrequests_per_ip_burst = 50\n");
+  ASSERT_TRUE(rate && rate->auth.embedded.requests_per_ip);
+  EXPECT_EQ(rate->auth.embedded.requests_per_ip->count, 6000u);
+  EXPECT_EQ(rate->auth.embedded.requests_per_ip->period, std::chrono::minutes(1));
+  EXPECT_EQ(rate->auth.embedded.requests_per_ip->burst, 50u);
+  auto whole = load(head + "requests_per_ip = \"10/second\"\n");
+  ASSERT_TRUE(whole && whole->auth.embedded.requests_per_ip);
+  EXPECT_EQ(whole->auth.embedded.requests_per_ip->burst, 9u) << "a period's worth at once";
+  auto off = load(head + "requests_per_ip = \"off\"\n");
+  ASSERT_TRUE(off && off->auth.embedded.requests_per_ip);
+  EXPECT_EQ(off->auth.embedded.requests_per_ip->count, 0u);
+  EXPECT_NE(errorsOf(head + "requests_per_ip = \"lots\"\n").find(
+                "t.toml:6:19: auth.embedded.requests_per_ip: "),
+            std::string::npos);
+  EXPECT_EQ(errorsOf(head + "requests_per_ip_burst = 5\n"),
+            "t.toml:6:25: auth.embedded.requests_per_ip_burst: needs requests_per_ip\n");
+}
+
 // The HTTP options issue 2 left in code only: write timeout, connection bound, SSE settings.
 TEST(Config, ServerLimitsAndSseSettings) {
   auto c = load(R"(
