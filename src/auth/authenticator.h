@@ -16,6 +16,8 @@
 
 namespace bastion::auth {
 
+class TokenMemo;  // auth/token_memo.h
+
 // What authentication may look at, without tying it to Beast.
 struct RequestView {
   std::string_view method;
@@ -27,6 +29,9 @@ struct RequestView {
   // authenticates before reading it (its bodies are JSON, never form-encoded).
   std::string_view body;
   std::string_view remote_address;
+  // The connection's memory of its last verified token (HTTP keep-alive), or null. Owned by the
+  // connection, used with this Authenticator only, one request at a time.
+  TokenMemo* memo = nullptr;
 };
 
 // A refused request: the HTTP status and WWW-Authenticate challenge the transport sends.

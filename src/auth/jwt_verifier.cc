@@ -85,32 +85,11 @@ class JwtVerifierImpl final : public JwtVerifier {
   }
 
   boost::system::result<VerifiedToken, AuthError> verify(std::string_view token) override {
-    const TimePoint now = clock_.now();
-    if (auto hit = cache_.lookup(token, now)) {
-      cache_hits_.fetch_add(1, std::memory_order_relaxed);
-      return *hit;
-    }
-    auto jwt = parseJwt(token, verify_.max_token_bytes);
-    if (!jwt) {
-      return jwt.error();
-    }
-    if (auto c = checkClaims(*jwt, verify_.claims, now); !c) {
-      return c.error();
-    }
-    const std::uint64_t generation = withdrawals_.load();
-    if (auto s = checkSignature(*jwt, now); !s) {
-      return s.error();
-    }
-    VerifiedToken out{principalOf(*jwt), expiryOf(*jwt)};
-    {
-      // Not remembered if a key was withdrawn meanwhile: it may be the one that verified it.
-      // The shared lock keeps a withdrawal (and its cache flush) from interleaving.
-      std::shared_lock lock(replace_mu_);
-      if (withdrawals_.load() == generation) {
-        cache_.insert(token, out, now);
-      }
-    }
-    return out;
+    return check(token, nullptr);
+  }
+  boost::system::result<VerifiedToken, AuthError> verifyWithMemo(std::string_view token,
+                                                                 TokenMemo& memo) override {
+    return check(token, &memo);
   }
 
   Stats stats() const override {
@@ -129,13 +108,43 @@ class JwtVerifierImpl final : public JwtVerifier {
     const auto before = kidsOf(old.get());
     if (!std::includes(after.begin(), after.end(), before.begin(), before.end())) {
       withdrawals_.fetch_add(1);
-      cache_.clear();
+      cache_.clear();  // also ends every connection's memo: a withdrawn key stops working at once
     }
   }
 
   Result<void> refreshKeys() override { return source_ ? source_->fetchNow() : Result<void>(); }
 
  private:
+  // A memo hit counts as a cache hit.
+  boost::system::result<VerifiedToken, AuthError> check(std::string_view token, TokenMemo* memo) {
+    const TimePoint now = clock_.now();
+    if (auto hit = cache_.lookup(token, now, memo)) {
+      cache_hits_.fetch_add(1, std::memory_order_relaxed);
+      return std::move(*hit);
+    }
+    auto jwt = parseJwt(token, verify_.max_token_bytes);
+    if (!jwt) {
+      return jwt.error();
+    }
+    if (auto c = checkClaims(*jwt, verify_.claims, now); !c) {
+      return c.error();
+    }
+    const std::uint64_t generation = withdrawals_.load();
+    if (auto s = checkSignature(*jwt, now); !s) {
+      return s.error();
+    }
+    VerifiedToken out{principalOf(*jwt), expiryOf(*jwt)};
+    {
+      // Not remembered if a key was withdrawn meanwhile: it may be the one that verified it.
+      // The shared lock keeps a withdrawal (and its cache flush) from interleaving.
+      std::shared_lock lock(replace_mu_);
+      if (withdrawals_.load() == generation) {
+        cache_.insert(token, out, now, memo);
+      }
+    }
+    return out;
+  }
+
   std::shared_ptr<const JwkSet> currentKeys() const {
     std::lock_guard lock(keys_mu_);
     return keys_;

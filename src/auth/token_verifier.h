@@ -15,6 +15,8 @@
 
 namespace bastion::auth {
 
+class TokenMemo;  // auth/token_memo.h
+
 struct VerifiedToken {
   Principal principal;
   std::chrono::system_clock::time_point expires;  // cache the verdict no longer than this
@@ -27,6 +29,14 @@ class TokenVerifier {
   // Does NOT check scopes: that is the resource server's job per operation. Thread-safe.
   [[nodiscard]] virtual boost::system::result<VerifiedToken, AuthError> verify(
       std::string_view token) = 0;
+  // The same verdict as verify(token), for a caller that keeps a TokenMemo (one per connection,
+  // used by one thread at a time): a verifier with a TokenCache may answer a repeat of the
+  // memo's token from it, after every check it makes before its cache (revocation state). The
+  // default ignores the memo.
+  [[nodiscard]] virtual boost::system::result<VerifiedToken, AuthError> verifyWithMemo(
+      std::string_view token, TokenMemo& /*memo*/) {
+    return verify(token);
+  }
 };
 
 }  // namespace bastion::auth

@@ -4,6 +4,8 @@
 // (keyed by SHA-256 of the token, bounded, until min(exp, 5 min)). The first check of a token
 // asks the store whether its jti or family is revoked; afterwards, any new revocation this
 // process learns of (RevocationList::generation) empties the cache, so the next call re-checks.
+// A connection's TokenMemo (auth/token_memo.h) is consulted only after that generation check,
+// and the emptied cache ends it.
 
 #include <array>
 #include <boost/json.hpp>
@@ -52,41 +54,62 @@ class EmbeddedVerifier final : public auth::TokenVerifier {
 
   boost::system::result<auth::VerifiedToken, auth::AuthError> verify(
       std::string_view token) override {
+    return check(token, nullptr);
+  }
+  boost::system::result<auth::VerifiedToken, auth::AuthError> verifyWithMemo(
+      std::string_view token, auth::TokenMemo& memo) override {
+    return check(token, &memo);
+  }
+
+ private:
+  boost::system::result<auth::VerifiedToken, auth::AuthError> check(std::string_view token,
+                                                                    auth::TokenMemo* memo) {
     if (token.size() > auth::kMaxTokenBytes) {
       return auth::AuthError::TokenTooLarge;
     }
     const auto now = s_.deps.clock->now();
+    // Before the memo and the cache: a revocation made here or polled from the store empties
+    // the cache, which ends every connection's memo, so a revoked token is refused on the very
+    // next request of the connection that used it.
     const std::uint64_t generation = currentGeneration();
-    if (auto hit = cache_.lookup(token, now)) {
-      return *hit;
+    if (auto hit = cache_.lookup(token, now, memo)) {
+      return std::move(*hit);
     }
     auto claims = verifyAccessToken(s_, token);
     if (!claims) {
       return claims.error();
     }
-    auth::VerifiedToken verified{claims->principal, claims->expires};
-    cache_.insert(token, verified, now);
+    auth::VerifiedToken verified{std::move(claims->principal), claims->expires};
+    cache_.insert(token, verified, now, memo);
     // A revocation that landed while this token was being checked may have cleared the cache
-    // before the insert: take the entry back out (the revoker bumps, then clears).
+    // before the insert: take the entry back out (the revoker bumps, then clears). The erase
+    // also ends the memo just taken.
     if (s_.revocations->generation() != generation) {
       cache_.erase(token);
     }
     return verified;
   }
 
- private:
-  // Drops every cached verdict once something new has been revoked.
+  // Drops every cached verdict (and so every memo) once something new has been revoked. The
+  // generation is marked seen only after the cache is empty: a request that finds it seen
+  // cannot reach a verdict or memo that a clear in another thread has yet to remove. The hot
+  // path is one atomic load (generations only grow).
   std::uint64_t currentGeneration() {
     const std::uint64_t g = s_.revocations->generation();
-    if (seen_generation_.exchange(g) != g) {
-      cache_.clear();
+    if (seen_generation_.load() < g) {
+      std::lock_guard lock(clear_mu_);
+      if (seen_generation_.load() < g) {
+        cache_.clear();
+        seen_generation_.store(g);
+      }
     }
     return g;
   }
 
   AuthorizationServerState& s_;
   auth::TokenCache cache_;
-  std::atomic<std::uint64_t> seen_generation_{0};
+  std::mutex clear_mu_;                            // one clear per new generation
+  std::atomic<std::uint64_t> seen_generation_{0};  // written under clear_mu_
 };
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <thread>
 
+#include "auth/token_memo.h"
 #include "unit/auth/jwt_test_keys.h"
 
 namespace bastion::auth {
@@ -446,6 +447,25 @@ TEST(LocalJwtVerifier, VerifiesAgainstTheGivenKeysAndReplacesThemAtomically) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), AuthError::UnknownKid);
   EXPECT_TRUE((*v)->verify(ed_token));
+}
+
+TEST(LocalJwtVerifier, WithdrawnKeyEndsTheConnectionsMemo) {
+  // A connection that memoised a token signed by a key that is then withdrawn gets the token
+  // refused on its next request: the memo does not outlive the key.
+  ManualClock clock;
+  auto keys = std::make_shared<const JwkSet>(keySetOf({jwkOf(ecKey()), jwkOf(edKey())}));
+  auto v = makeLocalJwtVerifier(remoteOptions(), keys, clock);
+  ASSERT_TRUE(v);
+  const std::string token = sign(ecKey(), validClaims(clock.now()));
+  TokenMemo memo;
+  ASSERT_TRUE((*v)->verifyWithMemo(token, memo));
+  ASSERT_TRUE((*v)->verifyWithMemo(token, memo));
+  EXPECT_EQ((*v)->stats().signature_checks, 1u);
+  EXPECT_EQ((*v)->stats().cache_hits, 1u);  // the memo's answer counts as a cache hit
+  (*v)->replaceKeys(std::make_shared<const JwkSet>(keySetOf({jwkOf(edKey())})));
+  auto r = (*v)->verifyWithMemo(token, memo);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), AuthError::UnknownKid);
 }
 
 TEST(LocalJwtVerifier, AddingAKeyKeepsCachedVerdicts) {

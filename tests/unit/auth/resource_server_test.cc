@@ -16,6 +16,9 @@
 #include <string>
 
 #include "audit/audit_log.h"
+#include "auth/token_cache.h"
+#include "auth/token_memo.h"
+#include "core/clock.h"
 
 namespace bastion::auth {
 namespace {
@@ -208,6 +211,52 @@ TEST_F(ResourceServerTest, MalformedBearerValuesAreRefusedBeforeVerification) {
     EXPECT_EQ(r.error().reason, AuthError::MalformedHeader) << v;
   }
   EXPECT_EQ(verifier->calls, 0);
+}
+
+// The resource server over a caching verifier, authenticating as one connection with a memo.
+class ResourceServerMemoTest : public ResourceServerTest {
+ protected:
+  void SetUp() override {
+    verifier = std::make_shared<FakeVerifier>();
+    auto rs = makeResourceServer(options(), makeCachingVerifier(verifier, {}, systemClock()));
+    ASSERT_TRUE(rs) << rs.error().message;
+    server = std::move(*rs);
+  }
+  boost::system::result<Principal, Challenge> authOnConnection(std::string_view authorization) {
+    RequestView v;
+    v.method = "POST";
+    v.target = "/mcp";
+    v.authorization = authorization;
+    v.authorization_count = 1;
+    v.remote_address = "127.0.0.1";
+    v.memo = &memo;
+    return server->authenticate(v);
+  }
+  TokenMemo memo;
+};
+
+TEST_F(ResourceServerMemoTest, ConnectionMemoReachesTheVerifier) {
+  // The connection's memo is handed to the verifier: it ends up holding the token, and a
+  // repeat gives the same principal without a second verification.
+  ASSERT_TRUE(authOnConnection("Bearer good"));
+  EXPECT_TRUE(memo.holds("good"));
+  auto again = authOnConnection("Bearer good");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->sub, "alice");
+  EXPECT_EQ(again->scopes, std::vector<std::string>{"mcp:tools"});
+  EXPECT_EQ(verifier->calls, 1);
+}
+
+TEST_F(ResourceServerMemoTest, MalformedTokenIsRefusedDespiteAMemoisedPrefix) {
+  // The syntax check is skipped only for the memoised token itself: the same token with
+  // characters appended that b64token forbids is still a malformed header.
+  ASSERT_TRUE(authOnConnection("Bearer good"));
+  for (const char* v : {"Bearer good!", "Bearer good,x", "Bearer good\x01", "Bearer good x"}) {
+    auto r = authOnConnection(v);
+    ASSERT_FALSE(r) << v;
+    EXPECT_EQ(r.error().reason, AuthError::MalformedHeader) << v;
+  }
+  EXPECT_EQ(verifier->calls, 1);
 }
 
 TEST_F(ResourceServerTest, OtherSchemeIs401WithoutErrorCode) {
