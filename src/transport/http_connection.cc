@@ -25,6 +25,8 @@
 #include <string>
 #include <utility>
 
+#include "auth/token_memo.h"
+
 namespace bastion::transport {
 namespace {
 
@@ -171,7 +173,7 @@ class Connection {
       co_return false;
     }
     control_.busy.store(true);
-    Preflight pre = handler().preflight(parser.get(), remote_);
+    Preflight pre = handler().preflight(parser.get(), remote_, &token_memo_);
     if (auto* rejected = std::get_if<Response>(&pre)) {
       // The body was not read: close instead of draining what may be 100 MB.
       if (!parser.is_done()) {
@@ -420,6 +422,9 @@ class Connection {
   Stream& stream_;
   const std::string remote_;
   beast::flat_buffer buffer_;  // reused across keep-alive requests
+  // The last bearer token this connection had verified: its repeats skip the shared token
+  // cache. Touched only by preflight in serveOne (one request at a time).
+  auth::TokenMemo token_memo_;
   std::shared_ptr<Wakeup> wakeup_;
   bool keep_alive_ = true;
   bool closed_ = false;

@@ -251,7 +251,8 @@ Preflight HttpHandler::preflightRoute(const RequestHeader& req,
 }
 
 Preflight HttpHandler::authenticateRequest(const RequestHeader& req,
-                                           std::string_view remote_address) const {
+                                           std::string_view remote_address,
+                                           auth::TokenMemo* memo) const {
   auth::RequestView view;
   view.method = req.method_string();
   view.target = req.target();
@@ -259,6 +260,7 @@ Preflight HttpHandler::authenticateRequest(const RequestHeader& req,
   view.authorization_count = req.count(http::field::authorization);
   view.content_type = header(req, "Content-Type");
   view.remote_address = remote_address;
+  view.memo = memo;
   auto result = authenticator_->authenticate(view);
   if (result) {
     return Admitted{std::move(*result)};
@@ -309,7 +311,8 @@ std::optional<Response> HttpHandler::checkPostHeaders(const RequestHeader& req) 
   return std::nullopt;
 }
 
-Preflight HttpHandler::preflight(const RequestHeader& req, std::string_view remote_address) const {
+Preflight HttpHandler::preflight(const RequestHeader& req, std::string_view remote_address,
+                                 auth::TokenMemo* memo) const {
   if (auto rejected = checkHost(req)) {
     return std::move(*rejected);
   }
@@ -327,7 +330,7 @@ Preflight HttpHandler::preflight(const RequestHeader& req, std::string_view remo
   if (auto rejected = checkOrigin(req)) {
     return std::move(*rejected);
   }
-  Preflight admitted = authenticateRequest(req, remote_address);
+  Preflight admitted = authenticateRequest(req, remote_address, memo);
   if (std::holds_alternative<Response>(admitted)) {
     return admitted;
   }

@@ -82,7 +82,9 @@ class HttpHandler {
               std::shared_ptr<StreamRegistry> streams);
 
   // Header-only checks, before any body byte is read. Never touches sessions or the dispatcher.
-  Preflight preflight(const RequestHeader& req, std::string_view remote_address) const;
+  // `memo`: the connection's memory of its last verified token (auth/token_memo.h), or null.
+  Preflight preflight(const RequestHeader& req, std::string_view remote_address,
+                      auth::TokenMemo* memo = nullptr) const;
 
   // With the body read: frames, finds the session, and decides how to answer.
   Plan plan(const Request& req, const Admitted& admitted) const;
@@ -114,7 +116,8 @@ class HttpHandler {
  private:
   // The authentication step: every route, before sessions or the dispatcher see the request.
   // Returns the caller or the challenge response. OAuth fills the Authenticator behind it.
-  Preflight authenticateRequest(const RequestHeader& req, std::string_view remote_address) const;
+  Preflight authenticateRequest(const RequestHeader& req, std::string_view remote_address,
+                                auth::TokenMemo* memo) const;
   std::optional<Response> checkHost(const RequestHeader& req) const;
   std::optional<Response> checkOrigin(const RequestHeader& req) const;
   Preflight preflightRoute(const RequestHeader& req, std::shared_ptr<web::Routes> routes) const;
