@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@ enum class FetchError {
   Timeout,
   TooLarge,            // response body over max_bytes
   ProtocolError,       // malformed HTTP response
+  Cancelled,           // FetchRequest::cancelled turned true; the exchange was stopped
 };
 
 struct FetchPolicy {
@@ -55,6 +57,9 @@ struct FetchRequest {
   std::string body{};
   std::chrono::milliseconds timeout{std::chrono::seconds(5)};
   std::size_t max_bytes = 256 * 1024;
+  // Polled while the fetch waits (every few milliseconds); once it returns true the exchange is
+  // stopped at whatever step it is in and fetch() returns Cancelled. Empty: never cancelled.
+  std::function<bool()> cancelled{};
 };
 
 struct FetchResponse {

@@ -51,6 +51,9 @@ using Answer = asio::awaitable<Result<FetchResponse>>;
 // How long fetch() waits past the deadline for the exchange to report. Only reached if the
 // exchange failed to notice its own deadline; the caller is released regardless.
 constexpr auto kGrace = std::chrono::milliseconds(250);
+// How often a waiting fetch() looks at FetchRequest::cancelled: a cancelled call gives its
+// thread back within this long, instead of when the deadline passes.
+constexpr auto kCancelPoll = std::chrono::milliseconds(10);
 
 Error fail(FetchError code, std::string message) { return Error(code, std::move(message)); }
 
@@ -88,7 +91,14 @@ struct Exchange {
   bool timed_out = false;
 };
 
-// At the deadline, cancels whatever step is in flight; that step then fails with Timeout.
+// Stops whatever step is in flight: that step fails, and the exchange reports.
+void stopExchange(Exchange& x) {
+  x.resolver.cancel();
+  error_code ignored;
+  x.socket.close(ignored);
+}
+
+// At the deadline, stops the exchange; its step then fails with Timeout.
 void armDeadline(const std::shared_ptr<Exchange>& x, SteadyClock::time_point deadline) {
   x->timer.expires_at(deadline);
   x->timer.async_wait([x](const error_code& ec) {
@@ -96,10 +106,28 @@ void armDeadline(const std::shared_ptr<Exchange>& x, SteadyClock::time_point dea
       return;  // cancelled: the exchange finished first
     }
     x->timed_out = true;
-    x->resolver.cancel();
-    error_code ignored;
-    x->socket.close(ignored);
+    stopExchange(*x);
   });
+}
+
+enum class Waited { Answered, TimedOut, Cancelled };
+
+// Waits for the exchange's answer until `until`, looking at `cancelled` (if any) every
+// kCancelPoll.
+Waited awaitAnswer(std::future<Result<FetchResponse>>& answer, SteadyClock::time_point until,
+                   const std::function<bool()>& cancelled) {
+  for (;;) {
+    if (cancelled && cancelled()) {
+      return Waited::Cancelled;
+    }
+    const auto next = cancelled ? std::min(until, SteadyClock::now() + kCancelPoll) : until;
+    if (answer.wait_until(next) == std::future_status::ready) {
+      return Waited::Answered;
+    }
+    if (SteadyClock::now() >= until) {
+      return Waited::TimedOut;
+    }
+  }
 }
 
 Error stepError(const Exchange& x, FetchError code, std::string message) {
@@ -165,9 +193,8 @@ Answer overTls(Exchange& x, ssl::context& ctx, const FetchTarget& t, Request& ms
   co_return co_await detail::roundTrip(tls, msg, max_bytes, t.host, x.timed_out);
 }
 
-Answer runExchange(FetchTarget t, Request msg, std::size_t max_bytes, AddressAllowance allowed,
-                   ssl::context& ctx, SteadyClock::time_point deadline) {
-  auto x = std::make_shared<Exchange>(co_await asio::this_coro::executor);
+Answer runExchange(std::shared_ptr<Exchange> x, FetchTarget t, Request msg, std::size_t max_bytes,
+                   AddressAllowance allowed, ssl::context& ctx, SteadyClock::time_point deadline) {
   armDeadline(x, deadline);
   Result<FetchResponse> out = fail(FetchError::ConnectFailed, "not connected");
   if (auto connected = co_await connectChecked(*x, t, allowed); !connected) {
@@ -231,26 +258,41 @@ class HttpFetcher final : public Fetcher {
     if (!msg) {
       return msg.error();
     }
+    if (req.cancelled && req.cancelled()) {
+      return cancelledError();
+    }
     const std::string host = target->host;
     const auto deadline = SteadyClock::now() + req.timeout;
     auto done = std::make_shared<std::promise<Result<FetchResponse>>>();
     auto answer = done->get_future();
+    // Made here, used only on the I/O thread from co_spawn on: a cancellation below reaches it
+    // through a post to that thread.
+    auto exchange = std::make_shared<Exchange>(io_.get_executor());
     asio::co_spawn(
         io_,
-        runExchange(std::move(*target), std::move(*msg), req.max_bytes,
+        runExchange(exchange, std::move(*target), std::move(*msg), req.max_bytes,
                     AddressAllowance{policy_.allow_private_addresses, policy_.allow_link_local},
                     tls_ctx_, deadline),
         [done](std::exception_ptr e, Result<FetchResponse> r) {
           // Exceptions here are allocation failures or library bugs, not answers.
           done->set_value(e ? fail(FetchError::ProtocolError, "the fetch failed") : std::move(r));
         });
-    if (answer.wait_until(deadline + kGrace) != std::future_status::ready) {
-      return fail(FetchError::Timeout, "no answer from " + host + " in time");
+    switch (awaitAnswer(answer, deadline + kGrace, req.cancelled)) {
+      case Waited::Answered:
+        return answer.get();
+      case Waited::Cancelled:
+        // The exchange's late report goes to `done`, which it shares; nobody waits for it.
+        asio::post(io_, [exchange] { stopExchange(*exchange); });
+        return cancelledError();
+      case Waited::TimedOut:
+        break;
     }
-    return answer.get();
+    return fail(FetchError::Timeout, "no answer from " + host + " in time");
   }
 
  private:
+  static Error cancelledError() { return fail(FetchError::Cancelled, "the request was cancelled"); }
+
   const FetchPolicy policy_;
   // Configured in the constructor, then only read (by the I/O thread). Declared before io_ so
   // that it outlives any TLS stream io_'s destructor still has to destroy.

@@ -195,11 +195,14 @@ class HttpTool {
         redactor_(std::move(redactor)),
         fetcher_(std::move(fetcher)) {}
 
-  Result<mcp::ToolResult> call(const json::object& args) const {
+  // `cancelled` is polled while a request waits (the call's cancellation: the client cancelled
+  // or went away); a cancelled call stops its exchange and gives its worker thread back.
+  Result<mcp::ToolResult> call(const json::object& args, std::function<bool()> cancelled) const {
     auto request = buildRequest(args);
     if (!request) {
       return request.error();
     }
+    request.value().cancelled = std::move(cancelled);
     auto response = exchange(std::move(request.value()));
     if (!response) {
       return response.error();
@@ -364,6 +367,8 @@ class HttpTool {
         return Error(HttpToolError::BadResponse, "no valid HTTP response from " + url_.host());
       case net::FetchError::TlsFailed:
         return Error(HttpToolError::Unreachable, "TLS with " + url_.host() + " failed");
+      case net::FetchError::Cancelled:
+        return Error(mcp::HandlerError::Cancelled, "the request was cancelled");
       case net::FetchError::ResolveFailed:
       case net::FetchError::ConnectFailed:
         break;
@@ -454,7 +459,9 @@ Result<mcp::ToolSpec> makeHttpTool(const ToolIdentity& identity, const HttpToolO
   b.input(inputSchema(options));
   annotate(b, options);
   b.waitsOnPeers();  // the downstream API
-  b.handler([tool](const json::object& args, mcp::CallContext&) { return tool->call(args); });
+  b.handler([tool](const json::object& args, mcp::CallContext& ctx) {
+    return tool->call(args, [&ctx] { return ctx.cancelled(); });
+  });
   return std::move(b).build();
 }
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "config/config.h"
 #include "guard/secrets.h"
@@ -218,6 +219,27 @@ TEST_F(HttpToolE2E, SlowServerTimesOut) {
   EXPECT_EQ(r.error().code, static_cast<int>(HttpToolError::Timeout));
   EXPECT_GE(took, 300ms);
   EXPECT_LT(took, 5s);
+}
+
+TEST_F(HttpToolE2E, CancelledCallStopsWaitingForTheServer) {
+  // The client cancels while the server stays silent: the call ends as Cancelled long before
+  // its 30 s timeout, so a client cannot pin worker threads by cancelling slow calls.
+  LocalServer server([](const ServerRequest&) { return std::nullopt; });
+  auto o = local(server, "GET", "/slow");
+  o.timeout = 30s;
+  const mcp::ToolSpec spec = make(o);
+  NullContext ctx;
+  std::thread canceller([&ctx] {
+    std::this_thread::sleep_for(100ms);
+    ctx.cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto r = spec.handler({}, ctx);
+  const auto took = std::chrono::steady_clock::now() - start;
+  canceller.join();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, static_cast<int>(mcp::HandlerError::Cancelled));
+  EXPECT_LT(took, 10s) << "well before the timeout";
 }
 
 TEST_F(HttpToolE2E, RedirectToForeignHostIsRefused) {
