@@ -298,7 +298,11 @@ Principal principalOf(const Jwt& jwt) {
 TimePoint expiryOf(const Jwt& jwt) {
   const auto* v = jwt.claims.if_contains("exp");
   const auto exp = v != nullptr ? numericDate(*v) : std::nullopt;
-  return TimePoint(std::chrono::seconds(exp.value_or(0)));
+  // numericDate admits dates up to year 9999; system_clock counts nanoseconds and ends in 2262.
+  // Clamped, not converted: the conversion would overflow (undefined behaviour).
+  const auto latest =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::max().time_since_epoch());
+  return TimePoint(std::chrono::seconds(std::min(exp.value_or(0), latest.count())));
 }
 
 AuthResult<Jwt> verifyJwt(std::string_view token, const JwkSet& keys, const VerifyOptions& options,

@@ -385,6 +385,16 @@ TEST(Jwt, PrincipalAndExpiryFromClaims) {
   EXPECT_EQ(principalOf(*r2).scopes, (std::vector<std::string>{"a", "b"}));
 }
 
+TEST(Jwt, ExpiryBeyondTheClockRangeIsClamped) {
+  // An exp after 2262 (valid up to year 9999) is the clock's last instant, not an overflow
+  // into the past (found by jwt_fuzz under UBSan).
+  auto claims = validClaims(kNow);
+  claims["exp"] = 9'800'000'000;
+  auto r = verify(sign(ecKey(), claims));
+  ASSERT_TRUE(r);
+  EXPECT_GT(expiryOf(*r), kNow + std::chrono::hours(24 * 365 * 200));
+}
+
 TEST(JwtSign, RefusesKeyThatCannotProduceTheAlg) {
   // Signing checks that the key fits the header's alg, and that header and claims are objects.
   const std::string claims = R"({"sub":"x"})";
