@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -266,6 +267,47 @@ TEST(TokenMemo, DisabledCacheMemoisesNothing) {
   cache.insert("tok", verdict(clock.now() + seconds(60)), clock.now(), &memo);
   EXPECT_FALSE(memo.holds("tok"));
   EXPECT_FALSE(cache.lookup("tok", clock.now(), &memo));
+}
+
+TEST(TokenMemo, ConnectionsMemoiseWhileTheCacheIsCleared) {
+  // Connections (one memo each) verify while another thread erases and clears (meaningful
+  // under TSan/ASan); once the last clear is done, no memo answers any more.
+  ManualClock clock;
+  TokenCache cache({.max_entries = 64, .max_ttl = seconds(300)});
+  std::vector<TokenMemo> memos(4);
+  std::atomic<bool> done{false};
+  std::thread revoker([&] {
+    for (int i = 0; !done.load(); ++i) {
+      if (i % 2 == 0) {
+        cache.erase("t" + std::to_string(i % 8));
+      } else {
+        cache.clear();
+      }
+    }
+  });
+  std::vector<std::thread> connections;
+  for (int t = 0; t < 4; ++t) {
+    connections.emplace_back([&cache, &clock, &memos, t] {
+      for (int i = 0; i < 2000; ++i) {
+        const std::string tok = "t" + std::to_string((i / 50 + t) % 8);
+        if (!cache.lookup(tok, clock.now(), &memos[static_cast<std::size_t>(t)])) {
+          cache.insert(tok, verdict(clock.now() + seconds(60)), clock.now(),
+                       &memos[static_cast<std::size_t>(t)]);
+        }
+      }
+    });
+  }
+  for (auto& th : connections) {
+    th.join();
+  }
+  done.store(true);
+  revoker.join();
+  cache.clear();
+  for (std::size_t t = 0; t < memos.size(); ++t) {
+    for (int k = 0; k < 8; ++k) {
+      EXPECT_FALSE(cache.lookup("t" + std::to_string(k), clock.now(), &memos[t])) << t << k;
+    }
+  }
 }
 
 TEST(TokenMemo, ForgetEmptiesTheMemo) {
