@@ -4,9 +4,11 @@
 // hashing the token or taking the shared cache's lock.
 //
 // The memo is an opaque value owned by the connection and touched only by it (a connection
-// serves its requests one at a time, so it needs no lock). Only TokenCache fills and reads it
-// (auth/token_cache.h); the memo is a view of one cache entry and never outlives it:
-//   - it answers only until the entry's own good_until (min(token exp, insertion + max_ttl));
+// serves its requests one at a time, so it needs no lock). Only TokenCache fills it and decides
+// whether it answers (auth/token_cache.h); the memo is a copy of one cache entry and is never
+// good for longer than that entry:
+//   - it answers only until the entry's own good_until (min(token exp, insertion + max_ttl)),
+//     even if the entry was evicted sooner to make room (a memory bound, not a security event);
 //   - it is stamped with the cache's epoch when taken, and every erase() or clear() of the
 //     cache (a revocation, a withdrawn key) moves the epoch on, so every memo taken before is
 //     dead from that moment. Stamps are unique across all caches of the process, so a memo
