@@ -149,14 +149,7 @@ void readFetch(const toml::table& table, Diagnostics& diags, std::string path, F
   TableReader r(table, path, diags);
   r.readBool("allow_http", out.allow_http);
   r.readBool("allow_private_addresses", out.allow_private_addresses);
-  if (const auto* s = r.string("ca_file")) {
-    if (std::FILE* f = std::fopen(s->get().c_str(), "rb"); f != nullptr) {
-      std::fclose(f);
-      out.ca_file = s->get();
-    } else {
-      r.error(*s, "ca_file", "cannot read file \"" + s->get() + "\"");
-    }
-  }
+  r.readReadableFile("ca_file", out.ca_file);
   r.finish();
 }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <set>
@@ -181,6 +182,18 @@ class TableReader {
       values.push_back(item.as_string()->get());
     }
     out = std::move(values);
+  }
+  // A path to a file this process can read now (e.g. trust anchors): checked at load, so a
+  // typo is an error at its key instead of a failure at the first use.
+  void readReadableFile(std::string_view key, std::string& out) {
+    if (const auto* s = string(key)) {
+      if (std::FILE* f = std::fopen(s->get().c_str(), "rb"); f != nullptr) {
+        std::fclose(f);
+        out = s->get();
+      } else {
+        error(*s, key, "cannot read file \"" + s->get() + "\"");
+      }
+    }
   }
   void readSize(std::string_view key, std::size_t& out) {
     if (const auto* s = string(key)) {

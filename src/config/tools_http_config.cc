@@ -130,6 +130,7 @@ void readHttpTool(TableReader& r, tools::HttpToolOptions& out) {
   }
   r.readStrings("allow_hosts", out.allow_hosts);
   r.readBool("allow_private", out.allow_private);
+  r.readReadableFile("ca_file", out.ca_file);
   r.readDuration("timeout", out.timeout);
   r.readSize("max_bytes", out.max_bytes);
   r.readInteger("follow_redirects", out.follow_redirects, 0, 10);

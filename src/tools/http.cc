@@ -483,7 +483,7 @@ Result<mcp::ToolSpec> makeHttpTool(const ToolIdentity& identity, const HttpToolO
   auto fetcher =
       net::makeHttpFetcher(net::FetchPolicy{.allow_http = !url.value().tls(),
                                             .allow_private_addresses = options.allow_private,
-                                            .ca_file = ""});
+                                            .ca_file = options.ca_file});
   return makeHttpTool(identity, options, secrets, std::move(fetcher));
 }
 

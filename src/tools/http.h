@@ -67,6 +67,7 @@ struct HttpToolOptions {
   // must be listed; an http:// url needs its host written here explicitly.
   std::vector<std::string> allow_hosts;
   bool allow_private = false;  // the url's host may resolve to loopback/private (not link-local)
+  std::string ca_file;  // trust anchors (PEM) for the url's host; empty: the system store
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};  // the whole call, all hops
   std::size_t max_bytes = std::size_t{1} << 20;                 // response body cap
   int follow_redirects = 0;  // same-origin redirects followed (0: a 3xx is an error)

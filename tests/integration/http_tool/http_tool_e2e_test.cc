@@ -19,6 +19,7 @@
 #include "guard/secrets.h"
 #include "integration/http/http_test_support.h"
 #include "integration/net/local_server.h"
+#include "integration/net/test_pki.h"
 #include "mcp/dispatcher.h"
 #include "mcp/server.h"
 #include "support/test_call_context.h"
@@ -240,6 +241,30 @@ TEST_F(HttpToolE2E, CancelledCallStopsWaitingForTheServer) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, static_cast<int>(mcp::HandlerError::Cancelled));
   EXPECT_LT(took, 10s) << "well before the timeout";
+}
+
+TEST_F(HttpToolE2E, HttpsToAnInternalCaTrustedThroughCaFile) {
+  // An https API whose certificate comes from an internal CA: refused with the system trust
+  // store, served once the tool's ca_file names that CA (the host name is still checked).
+  const std::string ca_file = ::testing::TempDir() + "/bastion-http-tool-ca.pem";
+  boost::asio::ssl::context tls{boost::asio::ssl::context::tls_server};
+  ASSERT_TRUE(net::testing::makeLocalhostPki(ca_file, tls));
+  LocalServer server([](const ServerRequest&) { return httpResponse(200, "OK", "secure", "Content-Type: text/plain\r\n"); },
+                     &tls);
+  const std::string hostport = "localhost:" + std::to_string(server.port());
+  HttpToolOptions o;
+  o.url = "https://" + hostport + "/status";
+  o.allow_hosts = {hostport};
+  o.allow_private = true;
+  o.timeout = 5s;
+  auto untrusted = call(make(o), {});
+  ASSERT_FALSE(untrusted);
+  EXPECT_EQ(untrusted.error().code, static_cast<int>(HttpToolError::Unreachable));
+  EXPECT_EQ(untrusted.error().message, "TLS with localhost failed");
+  o.ca_file = ca_file;
+  auto trusted = call(make(o), {});
+  ASSERT_TRUE(trusted) << trusted.error().message;
+  EXPECT_NE(everything(trusted).find("secure"), std::string::npos) << everything(trusted);
 }
 
 TEST_F(HttpToolE2E, RedirectToForeignHostIsRefused) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <fstream>
 #include <variant>
 
 #include "config/config.h"
@@ -37,7 +38,9 @@ class HttpConfig : public ::testing::Test {
 
 TEST_F(HttpConfig, ReadsEveryKey) {
   // Each documented key lands in the options.
-  HttpToolOptions o = options(tool(R"(
+  const std::string ca_file = ::testing::TempDir() + "/bastion-http-config-ca.pem";
+  std::ofstream(ca_file) << "-----BEGIN CERTIFICATE-----\n";  // read when the tool is built
+  HttpToolOptions o = options(tool("ca_file = \"" + ca_file + "\"\n" + R"(
 method = "post"
 url = "https://api.example.com/v1/users/{id}?fields={fields}"
 allow_hosts = ["api.example.com", "cdn.example.com:8443"]
@@ -57,6 +60,7 @@ params.note = { schema = { type = "string" }, in = "body", required = false }
   EXPECT_EQ(o.url, "https://api.example.com/v1/users/{id}?fields={fields}");
   EXPECT_EQ(o.allow_hosts, (std::vector<std::string>{"api.example.com", "cdn.example.com:8443"}));
   EXPECT_TRUE(o.allow_private);
+  EXPECT_EQ(o.ca_file, ca_file);
   EXPECT_EQ(o.timeout, std::chrono::seconds(3));
   EXPECT_EQ(o.max_bytes, 64u * 1024u);
   EXPECT_EQ(o.follow_redirects, 2);
@@ -130,6 +134,9 @@ TEST_F(HttpConfig, MistakesAreRefused) {
             std::string::npos);
   EXPECT_NE(errorsOf(tool("url = \"https://a.example/\"\nheaders = { X = 1 }\n"))
                 .find("tools[0].headers.X: expected a string"),
+            std::string::npos);
+  EXPECT_NE(errorsOf(tool("url = \"https://a.example/\"\nca_file = \"/nonexistent/ca.pem\"\n"))
+                .find("tools[0].ca_file: cannot read file \"/nonexistent/ca.pem\""),
             std::string::npos);
   EXPECT_NE(errorsOf(tool("url = \"https://a.example/\"\nfollow_redirects = 11\n"))
                 .find("must be between 0 and 10"),
