@@ -1,7 +1,8 @@
 #pragma once
 // The subcommands of `bastion`. Each file registers its options on the CLI11 app and runs.
 // Exit codes: 0 success; 1 the checked thing is invalid (config errors, instance invalid);
-// 2 unusable input (unreadable file, unusable schema, bad usage).
+// 2 unusable input (unreadable file, unusable schema, bad usage); 74 (EX_IOERR) `serve` stopped
+// because its audit log could not be written.
 
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@ namespace bastion::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInvalid = 1;
 inline constexpr int kExitUnusable = 2;
+inline constexpr int kExitAuditFailed = 74;
 
 struct ServeOptions {
   std::string config;  // empty: the embedded default

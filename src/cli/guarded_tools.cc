@@ -2,11 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <type_traits>
 #include <variant>
 
 #include "audit/audit_log.h"
+#include "cli/commands.h"
 #include "cli/log.h"
 #include "guard/secrets.h"
 #include "policy/rate_limit.h"
@@ -19,6 +21,15 @@
 
 namespace bastion::cli {
 namespace {
+
+// The audit log can no longer be written (disk full, I/O error): no call may run unrecorded,
+// so the server stops at once, with a clear message and its own exit status. Not abort(): that
+// would dump core, and a core file holds the process's secrets (API keys, signing keys).
+[[noreturn]] void stopUnaudited(const Error& e) {
+  spdlog::critical("{}; stopping: no call may run without its audit record", e.message);
+  spdlog::default_logger()->flush();
+  std::_Exit(kExitAuditFailed);
+}
 
 // Every referenced variable, checked before anything is built, so one start reports them all.
 Result<void> checkEnvironment(const config::Config& c, const guard::EnvLookup& env) {
@@ -167,6 +178,7 @@ Result<GuardedTools> buildGuardedTools(const config::Config& c) {
     a.fsync = fsyncMode(c.audit.fsync);
     a.checkpoint_every = c.audit.checkpoint_every;
     a.key_path = c.audit.key.empty() ? c.audit.path + ".key" : c.audit.key;
+    a.on_failure = stopUnaudited;
     // Its directory is created private, as the store's is.
     const std::filesystem::path dir = std::filesystem::path(a.path).parent_path();
     std::error_code ec;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <string>
@@ -229,6 +230,39 @@ TEST(CliServe, StdioRefusesToStartWithoutItsTokenVariable) {
   EXPECT_NE(refused.err.find("the bearer token in BASTION_CLI_TEST_TOKEN was refused"),
             std::string::npos)
       << refused.err;
+}
+
+// A disk that fills up under the audit log (here: a file-size limit, EFBIG) stops the server
+// with exit status 74 and a message saying why, instead of serving calls it cannot record or
+// dumping core. The shell ignores SIGXFSZ so the write fails rather than killing the process.
+TEST(CliServe, AuditLogThatCannotBeWrittenStopsTheServer) {
+  const std::string dir = ::testing::TempDir() + "/bastion-cli-audit-full";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string config = tempFile(
+      "audit-full.toml", "[demo]\ntools = true\n[audit]\npath = \"" + dir +
+                             "/audit.jsonl\"\nfsync = \"always\"\n");
+  Child child({"/bin/sh", "-c", "trap '' XFSZ; ulimit -f 16; exec \"$0\" serve --stdio --config \"$1\"",
+               kExe, config});
+  child.write(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":)"
+              R"("2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"
+              "\n");
+  ASSERT_TRUE(child.readLine(std::chrono::seconds(10))) << child.stderrText();
+  // Each call appends a record; within the 8 KiB limit the log is soon full.
+  const std::string call = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":)"
+                           R"({"name":"count_text","arguments":{"text":")" +
+                           std::string(200, 'x') + "\"}}}\n";
+  for (int i = 0; i < 200; ++i) {
+    child.write(call);
+    if (!child.readLine(std::chrono::seconds(10))) {
+      break;  // the server stopped
+    }
+  }
+  EXPECT_EQ(child.wait(std::chrono::seconds(20)), 74) << child.stderrText();
+  EXPECT_NE(child.stderrText().find("stopping: no call may run without its audit record"),
+            std::string::npos)
+      << child.stderrText();
+  std::filesystem::remove_all(dir);
 }
 
 // The program does not link libpq: it loads it when a PostgreSQL database is configured. A
