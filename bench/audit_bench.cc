@@ -109,7 +109,7 @@ void BM_VerifyPerRecord(benchmark::State& state) {
   const std::string bytes = text.str();
   auto key = audit::VerifyKey::load(o.key_path + ".pub").value();
   for (auto _ : state) {
-    const audit::VerifyResult r = audit::verifyLog(bytes, &key);
+    const audit::VerifyResult r = audit::verifyLog(bytes, audit::onlyKey(&key));
     if (!r.ok) {
       state.SkipWithError("log does not verify");
     }

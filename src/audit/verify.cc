@@ -38,8 +38,8 @@ std::string_view stringField(const json::object& record, std::string_view key) {
 
 }  // namespace
 
-ChainVerifier::ChainVerifier(const VerifyKey* key) : key_(key), prev_(kZeroHash) {
-  result_.signatures_checked = key != nullptr;
+ChainVerifier::ChainVerifier(std::span<const VerifyKey> keys) : keys_(keys), prev_(kZeroHash) {
+  result_.signatures_checked = !keys.empty();
 }
 
 bool ChainVerifier::fail(std::size_t line, std::string problem) {
@@ -125,17 +125,37 @@ bool ChainVerifier::checkCheckpoint(const ParsedLine& parsed) {
   if (!isLowerHex(key_id, 16) || !sig || sig->size() != 64) {
     return fail(line_, "checkpoint key_id or sig malformed");
   }
-  if (key_ != nullptr) {
-    if (key_id != key_->keyId()) {
-      return fail(line_, "checkpoint signed by key " + std::string(key_id) +
-                             ", not by the given key " + key_->keyId());
-    }
-    if (!key_->verify(checkpointMessage(*covers, parsed.prev), *sig)) {
-      return fail(line_, "checkpoint signature does not verify (forged?)");
-    }
+  if (!keys_.empty() && !checkSignature(key_id, *covers, parsed.prev, *sig)) {
+    return false;
   }
   ++result_.checkpoints;
   result_.last_checkpoint_covers = *covers;
+  return true;
+}
+
+bool ChainVerifier::checkSignature(std::string_view key_id, std::uint64_t covers,
+                                   std::string_view prev, std::string_view sig) {
+  std::size_t i = 0;
+  while (i < keys_.size() && keys_[i].keyId() != key_id) {
+    ++i;
+  }
+  if (i == keys_.size()) {
+    std::string given;
+    for (const VerifyKey& k : keys_) {
+      given += (given.empty() ? "" : ", ") + k.keyId();
+    }
+    return fail(line_, "checkpoint signed by key " + std::string(key_id) +
+                           ", not by a given key (" + given + ")");
+  }
+  if (i < first_allowed_key_) {
+    return fail(line_, "checkpoint signed by retired key " + std::string(key_id) +
+                           " after its successor " + keys_[first_allowed_key_].keyId() +
+                           " signed one");
+  }
+  if (!keys_[i].verify(checkpointMessage(covers, prev), sig)) {
+    return fail(line_, "checkpoint signature does not verify (forged?)");
+  }
+  first_allowed_key_ = i;
   return true;
 }
 
@@ -147,8 +167,8 @@ VerifyResult ChainVerifier::finish() {
   return result_;
 }
 
-VerifyResult verifyLog(std::string_view bytes, const VerifyKey* key) {
-  ChainVerifier verifier(key);
+VerifyResult verifyLog(std::string_view bytes, std::span<const VerifyKey> keys) {
+  ChainVerifier verifier(keys);
   while (!bytes.empty()) {
     const std::size_t nl = bytes.find('\n');
     const bool terminated = nl != std::string_view::npos;
@@ -160,12 +180,12 @@ VerifyResult verifyLog(std::string_view bytes, const VerifyKey* key) {
   return verifier.finish();
 }
 
-Result<VerifyResult> verifyLogFile(const std::string& path, const VerifyKey* key) {
+Result<VerifyResult> verifyLogFile(const std::string& path, std::span<const VerifyKey> keys) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     return Error(VerifyError::Unreadable, "cannot open " + path);
   }
-  ChainVerifier verifier(key);
+  ChainVerifier verifier(keys);
   std::string pending;
   std::string chunk(std::size_t{1} << 20, '\0');
   for (;;) {

@@ -14,9 +14,15 @@
 //    edited with its hash recomputed is found at the NEXT line (its prev no longer matches).
 // Without a key, checkpoint signatures are not checked (signatures_checked is false); their
 // structure and position still are.
+//
+// Key rotation: several keys may be given, oldest first (the retired key, then its successor).
+// Each checkpoint must be signed by one of them, and once a checkpoint signed by one key has
+// been seen, later checkpoints must be signed by that key or a later one: a retired key, which
+// may have leaked, cannot vouch for records written after its successor signed.
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -46,7 +52,8 @@ struct VerifyResult {
 // Incremental: feed lines in order, then finish().
 class ChainVerifier {
  public:
-  explicit ChainVerifier(const VerifyKey* key);  // null: signatures unchecked; key outlives this
+  // Empty: signatures unchecked. The keys outlive this; oldest first.
+  explicit ChainVerifier(std::span<const VerifyKey> keys);
   // `line` excludes its "\n"; `terminated` is false only for final bytes with no "\n". Returns
   // false once a bad line has been found (later lines are ignored).
   bool addLine(std::string_view line, bool terminated);
@@ -57,8 +64,11 @@ class ChainVerifier {
   bool checkRecord(const ParsedLine& parsed);
   bool checkCheckpoint(const ParsedLine& parsed);
   bool checkResume(const ParsedLine& parsed);
+  bool checkSignature(std::string_view key_id, std::uint64_t covers, std::string_view prev,
+                      std::string_view sig);
 
-  const VerifyKey* key_;
+  const std::span<const VerifyKey> keys_;
+  std::size_t first_allowed_key_ = 0;  // keys before it are retired by a later one's checkpoint
   VerifyResult result_;
   std::size_t line_ = 0;
   std::string prev_;
@@ -68,9 +78,15 @@ class ChainVerifier {
 };
 
 // The whole log in memory (tests, fuzzing).
-VerifyResult verifyLog(std::string_view bytes, const VerifyKey* key);
+VerifyResult verifyLog(std::string_view bytes, std::span<const VerifyKey> keys);
 
 // Streams the file. Error only when it cannot be read.
-[[nodiscard]] Result<VerifyResult> verifyLogFile(const std::string& path, const VerifyKey* key);
+[[nodiscard]] Result<VerifyResult> verifyLogFile(const std::string& path,
+                                                 std::span<const VerifyKey> keys);
+
+// One key, or none (null): the common case.
+inline std::span<const VerifyKey> onlyKey(const VerifyKey* key) {
+  return key != nullptr ? std::span<const VerifyKey>(key, 1) : std::span<const VerifyKey>();
+}
 
 }  // namespace bastion::audit

@@ -1,10 +1,10 @@
-// `bastion audit verify FILE [--key PUB]`: check an audit log's hash chain and checkpoint
+// `bastion audit verify FILE [--key PUB ...]`: check an audit log's hash chain and checkpoint
 // signatures (the logic is audit/verify.h). Exit 0 the chain verifies (a torn last line is a
 // warning), 1 the first bad line is printed as FILE:LINE: problem, 2 unreadable file or key.
 
 #include <CLI/CLI.hpp>
 #include <iostream>
-#include <optional>
+#include <vector>
 
 #include "audit/signing_key.h"
 #include "audit/verify.h"
@@ -29,22 +29,23 @@ CLI::App* addAuditCommand(CLI::App& app, AuditVerifyOptions& options) {
       "Exit 0 intact (a torn last line from a crash is a warning), 1 the first bad line is\n"
       "printed as FILE:LINE: problem, 2 unreadable file or key.");
   verify->add_option("file", options.file, "The audit log (JSON lines)")->required();
-  verify->add_option("--key", options.key,
-                     "The Ed25519 public key (PEM; <key>.pub beside the signing key)");
+  verify->add_option("--key", options.keys,
+                     "The Ed25519 public key (PEM; <key>.pub beside the signing key). After a key\n"
+                     "rotation give each key, oldest first: --key old.pub --key new.pub");
   return audit;
 }
 
 int runAuditVerify(const AuditVerifyOptions& options) {
-  std::optional<audit::VerifyKey> key;
-  if (!options.key.empty()) {
-    auto loaded = audit::VerifyKey::load(options.key);
+  std::vector<audit::VerifyKey> keys;
+  for (const std::string& path : options.keys) {
+    auto loaded = audit::VerifyKey::load(path);
     if (!loaded) {
       std::cerr << "bastion audit verify: " << loaded.error().message << "\n";
       return kExitUnusable;
     }
-    key.emplace(std::move(loaded).value());
+    keys.push_back(std::move(loaded).value());
   }
-  auto result = audit::verifyLogFile(options.file, key ? &*key : nullptr);
+  auto result = audit::verifyLogFile(options.file, keys);
   if (!result) {
     std::cerr << "bastion audit verify: " << result.error().message << "\n";
     return kExitUnusable;

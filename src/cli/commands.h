@@ -81,9 +81,9 @@ struct UsersOptions {  // bastion users add|remove|revoke-consent (as-web)
 CLI::App* addUsersCommand(CLI::App& app, UsersOptions& options);
 int runUsers(const UsersOptions& options);
 
-struct AuditVerifyOptions {  // bastion audit verify FILE [--key PUB]
+struct AuditVerifyOptions {  // bastion audit verify FILE [--key PUB ...]
   std::string file;
-  std::string key;  // empty: checkpoint signatures are not checked
+  std::vector<std::string> keys;  // oldest first; empty: checkpoint signatures are not checked
 };
 CLI::App* addAuditCommand(CLI::App& app, AuditVerifyOptions& options);
 int runAuditVerify(const AuditVerifyOptions& options);

@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::abort();
     }
   }
-  const bastion::audit::VerifyResult r = bastion::audit::verifyLog(bytes, nullptr);
+  const bastion::audit::VerifyResult r = bastion::audit::verifyLog(bytes, {});
   if (r.ok == (r.bad_line != 0)) {
     std::abort();
   }

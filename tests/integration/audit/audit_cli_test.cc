@@ -90,6 +90,27 @@ TEST_F(AuditCliTest, TornLastLineIsAWarning) {
   EXPECT_EQ(r.out, "ok: 5 records, 0 checkpoints (signatures not checked: no --key)\n");
 }
 
+TEST_F(AuditCliTest, RotatedKeyVerifiesWithBothKeysOldestFirst) {
+  // The operator replaced the signing key between runs: `--key old.pub --key new.pub` verifies
+  // every checkpoint; the old key alone stops at the first checkpoint of the new one.
+  AuditOptions o;
+  o.path = log_;
+  o.key_path = dir_ + "/new.key";
+  o.fsync = Fsync::Never;
+  ManualClock clock;
+  {
+    auto log = AuditLog::open(o, clock);
+    ASSERT_TRUE(log) << log.error().message;
+    log.value()->record({{"type", "tool_call"}, {"tool", "files.read"}, {"i", 5}});
+  }
+  auto both = verify({"--key", dir_ + "/audit.key.pub", "--key", dir_ + "/new.key.pub"});
+  EXPECT_EQ(both.exit_code, 0) << both.err;
+  EXPECT_EQ(both.out, "ok: 8 records, 2 checkpoints verified\n");
+  auto old_only = verify({"--key", dir_ + "/audit.key.pub"});
+  EXPECT_EQ(old_only.exit_code, 1);
+  EXPECT_NE(old_only.err.find(":8: checkpoint signed by key "), std::string::npos) << old_only.err;
+}
+
 TEST_F(AuditCliTest, UnreadableFileOrKeyIsExit2) {
   // A missing log or a key that is not Ed25519 PEM is unusable input.
   auto missing = testing::run({BASTION_EXE, "audit", "verify", dir_ + "/nope.log"});

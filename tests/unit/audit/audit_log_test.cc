@@ -44,7 +44,7 @@ class AuditLogTest : public ::testing::Test {
   VerifyResult verifyFile() {
     auto key = VerifyKey::load(dir_.file("audit.key.pub"));
     EXPECT_TRUE(key);
-    auto r = verifyLogFile(dir_.file("audit.log"), &key.value());
+    auto r = verifyLogFile(dir_.file("audit.log"), onlyKey(&key.value()));
     EXPECT_TRUE(r);
     return r.value();
   }

@@ -51,7 +51,7 @@ class ChainTest : public ::testing::Test {
 
   VerifyResult verifyWithKey(const std::string& text) {
     VerifyKey k = key();
-    return verifyLog(text, &k);
+    return verifyLog(text, onlyKey(&k));
   }
 
   testing::TempDir dir_;
@@ -92,7 +92,7 @@ TEST_F(ChainTest, WhitespaceEditIsDetected) {
   // The same content with one space added is not the canonical line any more.
   std::vector<std::string> ls = writeEvents(4);
   ls[1].insert(1, " ");
-  VerifyResult r = verifyLog(join(ls), nullptr);
+  VerifyResult r = verifyLog(join(ls), {});
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.bad_line, 2u);
 }
@@ -125,7 +125,7 @@ TEST_F(ChainTest, RemovedFirstRecordIsDetected) {
   // Even the first record cannot go: the file must start at seq 1 from the zero hash.
   std::vector<std::string> ls = writeEvents(3);
   ls.erase(ls.begin());
-  VerifyResult r = verifyLog(join(ls), nullptr);
+  VerifyResult r = verifyLog(join(ls), {});
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.bad_line, 1u);
 }
@@ -179,7 +179,7 @@ TEST_F(ChainTest, ForgedCheckpointSignatureIsDetected) {
   EXPECT_EQ(r.bad_line, 3u);
   EXPECT_NE(r.problem.find("signature does not verify"), std::string::npos) << r.problem;
   // Without a key only the structure is judged, and the result says so.
-  VerifyResult unkeyed = verifyLog(join(ls), nullptr);
+  VerifyResult unkeyed = verifyLog(join(ls), {});
   EXPECT_TRUE(unkeyed.ok);
   EXPECT_FALSE(unkeyed.signatures_checked);
 }
@@ -199,7 +199,7 @@ TEST_F(ChainTest, EveryBitFlipOfACheckpointSignatureIsDetected) {
     std::vector<std::string> copy = ls;
     copy[1] = canonicalJson(edited);
     rechain(copy, 1);
-    VerifyResult r = verifyLog(join(copy), &k);
+    VerifyResult r = verifyLog(join(copy), onlyKey(&k));
     ASSERT_FALSE(r.ok) << "bit " << bit;
     ASSERT_EQ(r.bad_line, 2u);
   }
@@ -213,7 +213,7 @@ TEST_F(ChainTest, RewrittenChainIsCaughtByTheSignedCheckpoint) {
   r1["tool"] = "sql.exec";
   ls[0] = canonicalJson(r1);
   rechain(ls, 0);
-  EXPECT_TRUE(verifyLog(join(ls), nullptr).ok);
+  EXPECT_TRUE(verifyLog(join(ls), {}).ok);
   VerifyResult r = verifyWithKey(join(ls));
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.bad_line, 3u);
@@ -226,10 +226,62 @@ TEST_F(ChainTest, CheckpointFromAnotherKeyIsNamed) {
   ASSERT_TRUE(other);
   auto other_pub = VerifyKey::load(dir_.file("other.key.pub"));
   ASSERT_TRUE(other_pub);
-  VerifyResult r = verifyLog(join(ls), &other_pub.value());
+  VerifyResult r = verifyLog(join(ls), onlyKey(&other_pub.value()));
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.bad_line, 3u);
-  EXPECT_NE(r.problem.find("not by the given key"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem.find("not by a given key ("), std::string::npos) << r.problem;
+}
+
+// Appends `n` events to the log signed with the key at `key_path` (created if missing).
+void appendWithKey(AuditOptions o, const std::string& key_path, int n, ManualClock& clock) {
+  o.key_path = key_path;
+  auto log = openAuditLog(o, clock);
+  ASSERT_TRUE(log) << log.error().message;
+  for (int i = 0; i < n; ++i) {
+    log.value()->record({{"type", "tool_call"}, {"tool", "files.read"}, {"n", i}});
+  }
+}
+
+TEST_F(ChainTest, RotatedKeyVerifiesWithBothKeysOldestFirst) {
+  // The signing key is replaced between two runs: the file verifies with the retired key and
+  // its successor given in that order, but not with either alone.
+  appendWithKey(options(2), dir_.file("old.key"), 3, clock_);
+  appendWithKey(options(2), dir_.file("new.key"), 3, clock_);
+  auto old_pub = VerifyKey::load(dir_.file("old.key.pub"));
+  auto new_pub = VerifyKey::load(dir_.file("new.key.pub"));
+  ASSERT_TRUE(old_pub && new_pub);
+  std::vector<VerifyKey> ring;
+  ring.push_back(std::move(old_pub).value());
+  ring.push_back(std::move(new_pub).value());
+  const std::string text = readFile(options().path);
+  VerifyResult both = verifyLog(text, ring);
+  EXPECT_TRUE(both.ok) << both.problem;
+  EXPECT_GE(both.checkpoints, 4u);
+  EXPECT_FALSE(verifyLog(text, onlyKey(&ring[0])).ok) << "the new checkpoints need the new key";
+  EXPECT_FALSE(verifyLog(text, onlyKey(&ring[1])).ok) << "the old checkpoints need the old key";
+}
+
+TEST_F(ChainTest, RetiredKeyCannotSignAfterItsSuccessor) {
+  // Someone holding the retired key (it may have leaked) appends records and a checkpoint signed
+  // with it after the successor's checkpoints: refused at that checkpoint. Given the other way
+  // round (successor first), the same honest file fails too: order states which key came first.
+  appendWithKey(options(2), dir_.file("old.key"), 2, clock_);
+  appendWithKey(options(2), dir_.file("new.key"), 2, clock_);
+  const std::size_t honest_lines = lines(readFile(options().path)).size();
+  appendWithKey(options(2), dir_.file("old.key"), 2, clock_);
+  auto old_pub = VerifyKey::load(dir_.file("old.key.pub"));
+  auto new_pub = VerifyKey::load(dir_.file("new.key.pub"));
+  ASSERT_TRUE(old_pub && new_pub);
+  std::vector<VerifyKey> ring;
+  ring.push_back(std::move(old_pub).value());
+  ring.push_back(std::move(new_pub).value());
+  VerifyResult r = verifyLog(readFile(options().path), ring);
+  EXPECT_FALSE(r.ok);
+  EXPECT_GT(r.bad_line, honest_lines);
+  EXPECT_NE(r.problem.find("signed by retired key " + ring[0].keyId() + " after its successor " +
+                           ring[1].keyId()),
+            std::string::npos)
+      << r.problem;
 }
 
 TEST_F(ChainTest, CheckpointsComeEveryNRecordsAndAtClose) {
@@ -270,7 +322,7 @@ TEST_F(ChainTest, GarbageBetweenRecordsIsDetected) {
   // A non-JSON line followed by a normal record is not crash debris.
   std::vector<std::string> ls = writeEvents(3);
   ls.insert(ls.begin() + 1, "not json");
-  VerifyResult r = verifyLog(join(ls), nullptr);
+  VerifyResult r = verifyLog(join(ls), {});
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.bad_line, 2u);
 }
@@ -406,7 +458,7 @@ TEST_F(ChainTest, UnkeyedLogHasNoCheckpoints) {
     ASSERT_TRUE(log);
     log.value()->record({{"type", "config_load"}});
   }
-  VerifyResult r = verifyLog(readFile(o.path), nullptr);
+  VerifyResult r = verifyLog(readFile(o.path), {});
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.records, 1u);
   EXPECT_EQ(r.checkpoints, 0u);
@@ -414,7 +466,7 @@ TEST_F(ChainTest, UnkeyedLogHasNoCheckpoints) {
 
 TEST_F(ChainTest, EmptyFileVerifies) {
   // Nothing recorded yet is a valid (empty) log.
-  VerifyResult r = verifyLog("", nullptr);
+  VerifyResult r = verifyLog("", {});
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.records, 0u);
 }
