@@ -1,6 +1,8 @@
 // bastion: a hardened MCP server. `bastion --help` lists the subcommands; each has --help.
 
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -16,6 +18,10 @@ int main(int argc, char** argv) {
   // A client that closes its end of a pipe or socket must become a failed write, not a signal
   // that kills the server mid-response.
   std::signal(SIGPIPE, SIG_IGN);
+  // No core files: this process holds secrets (downstream API keys, signing keys, tokens), and a
+  // core dump would write them to disk. systemd-coredump honours the limit too.
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
 
   CLI::App app{"Bastion: a hardened Model Context Protocol server", "bastion"};
   app.require_subcommand(1);

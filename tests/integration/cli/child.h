@@ -35,6 +35,7 @@ class Child {
   std::optional<int> wait(std::chrono::milliseconds bound);
   std::string stderrText() const;
   void signal(int sig);
+  pid_t pid() const { return pid_; }
 
  private:
   bool fill(std::chrono::steady_clock::time_point deadline);

@@ -232,6 +232,26 @@ TEST(CliServe, StdioRefusesToStartWithoutItsTokenVariable) {
       << refused.err;
 }
 
+// bastion never writes a core file: its memory holds API keys, signing keys and tokens. The
+// running server's core size limit is 0, soft and hard.
+TEST(CliServe, ServerNeverDumpsCore) {
+  Child child({kExe, "serve", "--stdio"});
+  child.write(R"({"jsonrpc":"2.0","id":0,"method":"ping"})" "\n");
+  ASSERT_TRUE(child.readLine(std::chrono::seconds(10))) << child.stderrText();
+  std::ifstream limits("/proc/" + std::to_string(child.pid()) + "/limits");
+  std::string line;
+  std::string core;
+  while (std::getline(limits, line)) {
+    if (line.starts_with("Max core file size")) {
+      core = line;
+    }
+  }
+  EXPECT_TRUE(std::regex_search(core, std::regex(R"(Max core file size\s+0\s+0\s+bytes)")))
+      << core;
+  child.closeStdin();
+  EXPECT_EQ(child.wait(std::chrono::seconds(20)), 0) << child.stderrText();
+}
+
 // A disk that fills up under the audit log (here: a file-size limit, EFBIG) stops the server
 // with exit status 74 and a message saying why, instead of serving calls it cannot record or
 // dumping core. The shell ignores SIGXFSZ so the write fails rather than killing the process.
