@@ -232,6 +232,19 @@ TEST_F(ChainTest, CheckpointFromAnotherKeyIsNamed) {
   EXPECT_NE(r.problem.find("not by a given key ("), std::string::npos) << r.problem;
 }
 
+// The public keys in `dir` with these file names, in this order (fewer if one fails to load).
+std::vector<VerifyKey> loadKeys(const testing::TempDir& dir, std::vector<std::string> names) {
+  std::vector<VerifyKey> keys;
+  for (const std::string& name : names) {
+    auto k = VerifyKey::load(dir.file(name));
+    EXPECT_TRUE(k) << name;
+    if (k) {
+      keys.push_back(std::move(k).value());
+    }
+  }
+  return keys;
+}
+
 // Appends `n` events to the log signed with the key at `key_path` (created if missing).
 void appendWithKey(AuditOptions o, const std::string& key_path, int n, ManualClock& clock) {
   o.key_path = key_path;
@@ -247,34 +260,27 @@ TEST_F(ChainTest, RotatedKeyVerifiesWithBothKeysOldestFirst) {
   // its successor given in that order, but not with either alone.
   appendWithKey(options(2), dir_.file("old.key"), 3, clock_);
   appendWithKey(options(2), dir_.file("new.key"), 3, clock_);
-  auto old_pub = VerifyKey::load(dir_.file("old.key.pub"));
-  auto new_pub = VerifyKey::load(dir_.file("new.key.pub"));
-  ASSERT_TRUE(old_pub && new_pub);
-  std::vector<VerifyKey> ring;
-  ring.push_back(std::move(old_pub).value());
-  ring.push_back(std::move(new_pub).value());
+  const std::vector<VerifyKey> ring = loadKeys(dir_, {"old.key.pub", "new.key.pub"});
+  ASSERT_EQ(ring.size(), 2u);
   const std::string text = readFile(options().path);
   VerifyResult both = verifyLog(text, ring);
   EXPECT_TRUE(both.ok) << both.problem;
   EXPECT_GE(both.checkpoints, 4u);
   EXPECT_FALSE(verifyLog(text, onlyKey(&ring[0])).ok) << "the new checkpoints need the new key";
   EXPECT_FALSE(verifyLog(text, onlyKey(&ring[1])).ok) << "the old checkpoints need the old key";
+  const std::vector<VerifyKey> reversed = loadKeys(dir_, {"new.key.pub", "old.key.pub"});
+  EXPECT_FALSE(verifyLog(text, reversed).ok) << "the order states which key came first";
 }
 
 TEST_F(ChainTest, RetiredKeyCannotSignAfterItsSuccessor) {
   // Someone holding the retired key (it may have leaked) appends records and a checkpoint signed
-  // with it after the successor's checkpoints: refused at that checkpoint. Given the other way
-  // round (successor first), the same honest file fails too: order states which key came first.
+  // with it after the successor's checkpoints: refused at that checkpoint.
   appendWithKey(options(2), dir_.file("old.key"), 2, clock_);
   appendWithKey(options(2), dir_.file("new.key"), 2, clock_);
   const std::size_t honest_lines = lines(readFile(options().path)).size();
   appendWithKey(options(2), dir_.file("old.key"), 2, clock_);
-  auto old_pub = VerifyKey::load(dir_.file("old.key.pub"));
-  auto new_pub = VerifyKey::load(dir_.file("new.key.pub"));
-  ASSERT_TRUE(old_pub && new_pub);
-  std::vector<VerifyKey> ring;
-  ring.push_back(std::move(old_pub).value());
-  ring.push_back(std::move(new_pub).value());
+  const std::vector<VerifyKey> ring = loadKeys(dir_, {"old.key.pub", "new.key.pub"});
+  ASSERT_EQ(ring.size(), 2u);
   VerifyResult r = verifyLog(readFile(options().path), ring);
   EXPECT_FALSE(r.ok);
   EXPECT_GT(r.bad_line, honest_lines);
