@@ -15,6 +15,12 @@ secs=${BENCH_SECONDS:-10}
 # from queueing behind the load generator's; BENCH_WRK_THREADS=2 shows that effect (the README
 # lists both).
 wt=${BENCH_WRK_THREADS:-1}
+# wrk stays on the last CPU (the server is not pinned): a load generator that migrates between
+# the cores moved single runs by up to 10% either way. BENCH_PIN_WRK=0 lets it migrate.
+pin=""
+if [ "${BENCH_PIN_WRK:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  pin="taskset -c $(($(nproc) - 1))"
+fi
 out=$(mktemp -d)
 auth_pid=""
 trap 'kill $pid $auth_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$out"' EXIT
@@ -34,7 +40,7 @@ idle=$(rss_kib)
 declare -A rate p50 p99
 for c in 1 16 64; do
   t=$(( c < wt ? c : wt ))
-  wrk -t$t -c$c -d${secs}s -s bench/wrk/tools_call.lua "http://127.0.0.1:$port/mcp" >"$out/wrk$c.txt"
+  $pin wrk -t$t -c$c -d${secs}s -s bench/wrk/tools_call.lua "http://127.0.0.1:$port/mcp" >"$out/wrk$c.txt"
   rate[$c]=$(awk '/^calls_per_s/ {print $2}' "$out/wrk$c.txt")
   p50[$c]=$(awk '/^p50_ms/ {print $2}' "$out/wrk$c.txt")
   p99[$c]=$(awk '/^p99_ms/ {print $2}' "$out/wrk$c.txt")
@@ -62,20 +68,30 @@ if [ -z "$auth_note" ]; then
   [ -n "$token" ] || auth_note="no token: $(head -c 200 "$out/token.err" | tr '\n' ' ')"
 fi
 if [ -z "$auth_note" ]; then
+  # Alternating pairs (five by default). Scheduling on the shared cores moves single runs by
+  # several percent either way, so the row shows the median of the per-pair ratios, and each.
+  rounds=${BENCH_AUTH_ROUNDS:-5}
+  ratios=()
   plain_sum=0
   auth_sum=0
-  for round in 1 2 3; do
-    wrk -t$wt -c64 -d${secs}s -s bench/wrk/tools_call.lua "http://127.0.0.1:$port/mcp" \
+  for round in $(seq "$rounds"); do
+    $pin wrk -t$wt -c64 -d${secs}s -s bench/wrk/tools_call.lua "http://127.0.0.1:$port/mcp" \
       >"$out/plain$round.txt"
-    BENCH_TOKEN="$token" wrk -t$wt -c64 -d${secs}s -s bench/wrk/tools_call.lua \
+    BENCH_TOKEN="$token" $pin wrk -t$wt -c64 -d${secs}s -s bench/wrk/tools_call.lua \
       "http://127.0.0.1:$auth_port/mcp" >"$out/auth$round.txt"
-    plain_sum=$((plain_sum + $(awk '/^calls_per_s/ {print $2}' "$out/plain$round.txt")))
-    auth_sum=$((auth_sum + $(awk '/^calls_per_s/ {print $2}' "$out/auth$round.txt")))
+    plain=$(awk '/^calls_per_s/ {print $2}' "$out/plain$round.txt")
+    authed=$(awk '/^calls_per_s/ {print $2}' "$out/auth$round.txt")
+    plain_sum=$((plain_sum + plain))
+    auth_sum=$((auth_sum + authed))
+    ratios+=("$((authed * 100 / plain))")
     errs=$(awk '/^errors/ {print $2}' "$out/auth$round.txt")
     [ "$errs" = "0" ] || echo "warning: $errs errors in authenticated round $round" >&2
   done
-  auth_p99=$(awk '/^p99_ms/ {print $2}' "$out/auth3.txt")
-  auth_row="| authenticated tools/call, 64 conn (mean of 3 alternating runs) | within 10% of unauthenticated | $((auth_sum / 3))/s vs $((plain_sum / 3))/s unauthenticated ($((auth_sum * 100 / plain_sum))%), p99 ${auth_p99} ms |"
+  sorted=$(printf '%s\n' "${ratios[@]}" | sort -n | tr '\n' ' ')
+  read -r -a by_size <<<"$sorted"
+  median=${by_size[$((rounds / 2))]}
+  auth_p99=$(awk '/^p99_ms/ {print $2}' "$out/auth$rounds.txt")
+  auth_row="| authenticated tools/call, 64 conn ($rounds alternating pairs) | within 10% of unauthenticated | median $median% (pairs: ${ratios[*]}%); means $((auth_sum / rounds))/s vs $((plain_sum / rounds))/s unauthenticated, p99 ${auth_p99} ms |"
 else
   auth_row="| authenticated tools/call, 64 conn | within 10% of unauthenticated | skipped: $auth_note |"
 fi

@@ -78,11 +78,20 @@ struct CallSlot {
 
 enum class PumpEnd { Finished, Detached, Overflow, Broken, Stopped };
 
+// The read buffer a connection starts with. Beast reads at most the buffer's capacity at once and
+// grows it only when a read cannot make progress, so a buffer that settled below the size of a
+// client's requests would take two recv calls for every later request: a request with a bearer
+// token (~900 bytes with a 450-byte JWT) cost 10% of throughput that way. 4 KiB holds a request
+// with a large token; bigger ones still grow the buffer.
+constexpr std::size_t kReadBufferBytes = 4096;
+
 template <class Stream>
 class Connection {
  public:
   Connection(ServerContext& ctx, ConnectionControl& control, Stream& stream, std::string remote)
-      : ctx_(ctx), control_(control), stream_(stream), remote_(std::move(remote)) {}
+      : ctx_(ctx), control_(control), stream_(stream), remote_(std::move(remote)) {
+    buffer_.reserve(kReadBufferBytes);
+  }
 
   asio::awaitable<void> run() {
     bool first = true;
