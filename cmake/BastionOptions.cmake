@@ -28,6 +28,8 @@ if(BASTION_SANITIZE)
   endif()
 endif()
 if(BASTION_FUZZ)
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  # UBSan must stop the run like ASan does: a report it recovers from leaves the fuzz test green.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()

@@ -94,8 +94,8 @@ std::optional<IssuedAccessToken> mint(AuthorizationServerState& s, std::string_v
   if (!access) {
     return std::nullopt;
   }
-  auditIssue(s, grant, sub, client_id, scopes, access->jti, family_id);
-  return std::move(*access);
+  auditIssue(s, grant, sub, client_id, scopes, access.value().jti, family_id);
+  return std::move(access).value();
 }
 
 // A fresh refresh token in `family`, stored as its hash; empty on store failure.
