@@ -343,11 +343,17 @@ class CountingVerifier final : public TokenVerifier {
   const Clock::time_point expires_;
 };
 
-TEST(CachingVerifier, SecondVerifySkipsTheInnerVerifier) {
-  // A good token is verified once; refusals are asked every time (never cached).
+// A caching verifier over a counting inner one, on a manual clock, and one connection's memo.
+class CachingVerifierTest : public ::testing::Test {
+ protected:
   ManualClock clock;
-  auto inner = std::make_shared<CountingVerifier>(clock);
-  auto v = makeCachingVerifier(inner, {}, clock);
+  std::shared_ptr<CountingVerifier> inner = std::make_shared<CountingVerifier>(clock);
+  std::shared_ptr<TokenVerifier> v = makeCachingVerifier(inner, {}, clock);
+  TokenMemo memo;
+};
+
+TEST_F(CachingVerifierTest, SecondVerifySkipsTheInnerVerifier) {
+  // A good token is verified once; refusals are asked every time (never cached).
   EXPECT_TRUE(v->verify("good"));
   EXPECT_TRUE(v->verify("good"));
   EXPECT_EQ(inner->calls, 1);
@@ -356,36 +362,25 @@ TEST(CachingVerifier, SecondVerifySkipsTheInnerVerifier) {
   EXPECT_EQ(inner->calls, 3);
 }
 
-TEST(CachingVerifier, ExpiredCachedTokenIsReverified) {
+TEST_F(CachingVerifierTest, ExpiredCachedTokenIsReverified) {
   // Past the token's expiry the cache misses and the inner verifier decides again (refuses).
-  ManualClock clock;
-  auto inner = std::make_shared<CountingVerifier>(clock);
-  auto v = makeCachingVerifier(inner, {}, clock);
   EXPECT_TRUE(v->verify("good"));
   clock.advance(seconds(61));
   EXPECT_FALSE(v->verify("good"));
   EXPECT_EQ(inner->calls, 2);
 }
 
-TEST(CachingVerifier, MemoRepeatSkipsTheInnerVerifier) {
+TEST_F(CachingVerifierTest, MemoRepeatSkipsTheInnerVerifier) {
   // With a connection's memo, a repeat is answered without the inner verifier.
-  ManualClock clock;
-  auto inner = std::make_shared<CountingVerifier>(clock);
-  auto v = makeCachingVerifier(inner, {}, clock);
-  TokenMemo memo;
   EXPECT_TRUE(v->verifyWithMemo("good", memo));
   EXPECT_TRUE(v->verifyWithMemo("good", memo));
   EXPECT_EQ(inner->calls, 1);
   EXPECT_TRUE(memo.holds("good"));
 }
 
-TEST(CachingVerifier, DifferentTokenOnTheSameMemoIsVerifiedAndReplacesIt) {
+TEST_F(CachingVerifierTest, DifferentTokenOnTheSameMemoIsVerifiedAndReplacesIt) {
   // A new token on a memoised connection reaches the inner verifier and becomes the memo;
   // a refused token leaves the memo as it was.
-  ManualClock clock;
-  auto inner = std::make_shared<CountingVerifier>(clock);
-  auto v = makeCachingVerifier(inner, {}, clock);
-  TokenMemo memo;
   ASSERT_TRUE(v->verifyWithMemo("good-1", memo));
   auto second = v->verifyWithMemo("good-2", memo);
   ASSERT_TRUE(second);
@@ -397,12 +392,8 @@ TEST(CachingVerifier, DifferentTokenOnTheSameMemoIsVerifiedAndReplacesIt) {
   EXPECT_TRUE(memo.holds("good-2"));
 }
 
-TEST(CachingVerifier, ExpiredTokenIsRefusedDespiteTheMemo) {
+TEST_F(CachingVerifierTest, ExpiredTokenIsRefusedDespiteTheMemo) {
   // Past the token's expiry the memo does not answer: the inner verifier refuses it.
-  ManualClock clock;
-  auto inner = std::make_shared<CountingVerifier>(clock);
-  auto v = makeCachingVerifier(inner, {}, clock);
-  TokenMemo memo;
   ASSERT_TRUE(v->verifyWithMemo("good", memo));
   clock.advance(seconds(60));
   auto r = v->verifyWithMemo("good", memo);
