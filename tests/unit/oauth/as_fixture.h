@@ -231,6 +231,22 @@ class AsFixture : public ::testing::Test {
     return json(r);
   }
 
+  // Revokes the family of `tokens` through a second server on the same store (as_ becomes that
+  // server) and lets this server's revocation poll (5 s) come due. Returns this server.
+  std::shared_ptr<AuthorizationServer> revokeFamilyThroughAnotherServer(
+      const boost::json::object& tokens) {
+    auto here = as_;
+    createServer();
+    const auto* refresh = tokens.if_contains("refresh_token");
+    EXPECT_TRUE(refresh != nullptr && refresh->is_string());
+    const std::string token = refresh != nullptr && refresh->is_string()
+                                  ? std::string(refresh->get_string())
+                                  : std::string();
+    EXPECT_EQ(post("/revoke", {{"token", token}, {"client_id", kPublicId}}).status, 200);
+    clock_.advance(std::chrono::seconds(5));
+    return here;
+  }
+
   std::optional<auth::AuthError> verifyError(const std::string& token) {
     auto v = as_->verifier()->verify(token);
     if (v) {
